@@ -1,0 +1,26 @@
+"""Top-level routes: the versioned API with its docs, signed media, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+from gallery.views import media
+
+api_v1 = [
+    path("auth/", include("djoser.urls")),
+    path("auth/", include("djoser.urls.authtoken")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="redoc"),
+    path("", include("gallery.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include((api_v1, "v1"))),
+    path("media/<str:token>", media, name="media"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,136 @@
+"""Admin for albums and photos; uploads follow the same rules as the API."""
+
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html
+
+from . import links
+from .media import images
+from .models import Album, Photo, PhotoDerivative
+
+
+class PhotoInline(admin.TabularInline):
+    """Photos of an album, read-only."""
+
+    model = Photo
+    fields = ("title", "status", "views", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Album)
+class AlbumAdmin(admin.ModelAdmin):
+    """Albums with their owner and photos."""
+
+    list_display = ("title", "owner", "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("title", "owner__username")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("owner",)
+    inlines = [PhotoInline]
+
+
+class PhotoAddForm(forms.ModelForm):
+    """Upload form: album, title and a file checked like an API upload."""
+
+    upload = forms.FileField(label="Image (PNG or JPEG)")
+
+    class Meta:
+        model = Photo
+        fields = ("album", "title")
+
+    def clean_upload(self):
+        """Run the upload rules and keep the result for saving."""
+        upload = self.cleaned_data["upload"]
+        try:
+            self.checked = Photo.check_upload(upload)  # pylint: disable=attribute-defined-outside-init
+        except images.InvalidImage as error:
+            raise forms.ValidationError(str(error), code=error.code) from error
+        return upload
+
+
+class DerivativeInline(admin.TabularInline):
+    """Thumbnail and WebP copy of a photo, read-only."""
+
+    model = PhotoDerivative
+    fields = ("kind", "format", "width", "height", "size")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    """Photos with a thumbnail preview; counters and files are read-only."""
+
+    list_display = ("preview", "title", "owner", "album", "status", "views", "created_at")
+    list_display_links = ("preview", "title")
+    list_filter = ("status", "format")
+    list_select_related = ("owner", "album")
+    search_fields = ("title", "owner__username", "album__title")
+    readonly_fields = (
+        "preview",
+        "owner",
+        "album",
+        "format",
+        "width",
+        "height",
+        "size",
+        "status",
+        "views",
+        "created_at",
+    )
+    inlines = [DerivativeInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_derivatives()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = PhotoAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("album", "title", "upload")
+        return ("preview", "title", *self.readonly_fields[1:])
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = Photo.objects.create_from_upload(
+            album=form.cleaned_data["album"],
+            title=form.cleaned_data["title"],
+            upload=form.cleaned_data["upload"],
+            checked=form.checked,
+        )
+        obj.pk = created.pk
+        obj.__dict__.update(created.__dict__)
+
+    @admin.display(description="Preview")
+    def preview(self, photo):
+        """The thumbnail through a signed link."""
+        thumbnail = photo.get_derivative(PhotoDerivative.Kind.THUMBNAIL)
+        if thumbnail is None:
+            return "-"
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="">',
+            links.build_url(None, thumbnail.file),
+            thumbnail.width,
+            thumbnail.height,
+        )

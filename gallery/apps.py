@@ -1,0 +1,18 @@
+"""Gallery app configuration."""
+
+import pillow_heif
+from django.apps import AppConfig
+
+
+class GalleryConfig(AppConfig):
+    """Albums, photos, their files and background jobs."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "gallery"
+
+    def ready(self):
+        # HEIF/HEIC files are never accepted as uploads (those are decoded as
+        # PNG or JPEG only), but the seed command converts phone photos in
+        # that format when it imports a folder.
+        pillow_heif.register_heif_opener()
+        from . import signals  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import

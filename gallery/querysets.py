@@ -1,0 +1,32 @@
+"""Chainable queries for albums and photos."""
+
+from django.db import models
+from django.db.models import Count
+
+
+class AlbumQuerySet(models.QuerySet):
+    """Albums, filtered by owner before anything else."""
+
+    def owned_by(self, user):
+        """Return the albums of one user."""
+        return self.filter(owner=user)
+
+    def with_photo_count(self):
+        """Annotate each album with the number of its photos."""
+        return self.annotate(photo_count=Count("photos"))
+
+
+class PhotoQuerySet(models.QuerySet):
+    """Photos, with the filters and orderings the API and jobs use."""
+
+    def owned_by(self, user):
+        """Return the photos of one user."""
+        return self.filter(owner=user)
+
+    def with_derivatives(self):
+        """Fetch thumbnails and WebP copies in one extra query."""
+        return self.prefetch_related("derivatives")
+
+    def top(self, limit):
+        """Return the ``limit`` most viewed photos, newest first on ties."""
+        return self.order_by("-views", "-created_at", "-pk")[:limit]

@@ -1,0 +1,160 @@
+"""API representations of albums and photos, and their input checks."""
+
+import unicodedata
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+
+from . import links
+from .media import images
+from .models import Album, Photo, PhotoDerivative
+
+
+def validate_printable(value):
+    """Reject control characters such as NUL, newlines and escapes in titles."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise serializers.ValidationError("Control characters are not allowed.")
+    return value
+
+
+class TitleField(serializers.CharField):
+    """A non-blank, trimmed title of at most 200 printable characters."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("validators", [validate_printable])
+        super().__init__(**kwargs)
+
+
+class RenditionSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """One file of a photo: a signed link and its facts."""
+
+    url = serializers.URLField(help_text="Signed link; it expires.")
+    content_type = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="File size in bytes.")
+
+
+def rendition_data(request, field_file, source):
+    """Return the representation of one stored file."""
+    return {
+        "url": links.build_url(request, field_file),
+        "content_type": source.content_type,
+        "width": source.width,
+        "height": source.height,
+        "size": source.size,
+    }
+
+
+class AlbumSerializer(serializers.ModelSerializer):
+    """An album with the number of photos in it."""
+
+    title = TitleField()
+    photo_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Album
+        fields = ("id", "title", "photo_count", "created_at")
+        read_only_fields = ("created_at",)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photo with signed links to its original, thumbnail and WebP copy."""
+
+    original = serializers.SerializerMethodField()
+    thumbnail = serializers.SerializerMethodField()
+    webp = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = (
+            "id",
+            "album",
+            "owner",
+            "title",
+            "status",
+            "views",
+            "created_at",
+            "original",
+            "thumbnail",
+            "webp",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(RenditionSerializer)
+    def get_original(self, photo):
+        """The file as uploaded."""
+        return rendition_data(self.context.get("request"), photo.image, photo)
+
+    @extend_schema_field(RenditionSerializer(allow_null=True))
+    def get_thumbnail(self, photo):
+        """At most 150 px on the longer side."""
+        return self._derivative(photo, PhotoDerivative.Kind.THUMBNAIL)
+
+    @extend_schema_field(RenditionSerializer(allow_null=True))
+    def get_webp(self, photo):
+        """Null until the background job has made it; see ``status``."""
+        return self._derivative(photo, PhotoDerivative.Kind.WEBP)
+
+    def _derivative(self, photo, kind):
+        derivative = photo.get_derivative(kind)
+        if derivative is None:
+            return None
+        return rendition_data(self.context.get("request"), derivative.file, derivative)
+
+
+class OwnAlbumField(serializers.PrimaryKeyRelatedField):
+    """An album id of the requesting user; any other id is not found (404)."""
+
+    def get_queryset(self):
+        return Album.objects.owned_by(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if error.get_codes() == ["does_not_exist"]:
+                raise NotFound("Album not found.") from error
+            raise
+
+
+class PhotoUploadSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """Multipart upload of one PNG or JPEG file into one of the user's albums."""
+
+    album = OwnAlbumField(queryset=Album.objects.none())
+    title = TitleField()
+    image = serializers.FileField(
+        help_text=(
+            "A PNG or JPEG file named .png, .jpg or .jpeg, at most "
+            f"{settings.GALLERY_MAX_UPLOAD_BYTES} bytes."
+        ),
+    )
+
+    def validate_image(self, upload):
+        """Check the file by name and decoded content; keep the result."""
+        try:
+            self.checked = Photo.check_upload(upload)  # pylint: disable=attribute-defined-outside-init
+        except images.InvalidImage as error:
+            raise serializers.ValidationError(str(error), code=error.code) from error
+        return upload
+
+    def create(self, validated_data):
+        return Photo.objects.create_from_upload(
+            album=validated_data["album"],
+            title=validated_data["title"],
+            upload=validated_data["image"],
+            checked=self.checked,
+        )
+
+
+class PhotoTitleSerializer(serializers.ModelSerializer):
+    """Rename a photo; every other field is read-only."""
+
+    title = TitleField()
+
+    class Meta:
+        model = Photo
+        fields = ("title",)

@@ -1,0 +1,11 @@
+"""Routes of the gallery API, mounted under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from .views import AlbumViewSet, PhotoViewSet
+
+router = DefaultRouter()
+router.register("albums", AlbumViewSet, basename="album")
+router.register("photos", PhotoViewSet, basename="photo")
+
+urlpatterns = router.urls

@@ -1,0 +1,17 @@
+"""OpenAPI corrections for djoser views that drf-spectacular cannot infer."""
+
+from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.utils import extend_schema
+
+
+class TokenDestroyViewFix(OpenApiViewExtension):
+    """Token logout takes no body and returns 204 with no content."""
+
+    target_class = "djoser.views.TokenDestroyView"
+
+    def view_replacement(self):
+        @extend_schema(request=None, responses={204: None})
+        class Fixed(self.target_class):  # pylint: disable=too-few-public-methods
+            """Revoke the current token."""
+
+        return Fixed

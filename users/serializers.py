@@ -1,0 +1,19 @@
+"""djoser serializers extended with the product's own user fields."""
+
+from djoser.serializers import UserCreateSerializer as BaseUserCreateSerializer
+from djoser.serializers import UserSerializer as BaseUserSerializer
+
+
+class UserCreateSerializer(BaseUserCreateSerializer):
+    """Registration: username, email and password."""
+
+    class Meta(BaseUserCreateSerializer.Meta):
+        fields = ("id", "username", "email", "password")
+
+
+class UserSerializer(BaseUserSerializer):
+    """The current user, with the email opt-out editable."""
+
+    class Meta(BaseUserSerializer.Meta):
+        fields = ("id", "username", "email", "notify_top_photos", "is_staff")
+        read_only_fields = ("username", "is_staff")
