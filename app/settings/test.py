@@ -8,7 +8,7 @@ os.environ.setdefault("Q_SYNC", "true")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="gallery-test-media-"))
 
 from .base import *  # noqa: E402,F403  pylint: disable=wildcard-import,unused-wildcard-import,wrong-import-position
-from .base import DATABASES, REST_FRAMEWORK  # noqa: E402  pylint: disable=wrong-import-position
+from .base import BASE_DIR, DATABASES, REST_FRAMEWORK  # noqa: E402  pylint: disable=wrong-import-position
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -16,7 +16,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the in-memory default, so a job worker started as a child
     # process by the tests sees the same test database.
     DATABASES["default"]["TEST"] = {
-        "NAME": os.path.join(tempfile.gettempdir(), "gallery-test.sqlite3")
+        "NAME": str(BASE_DIR / ".test-db.sqlite3")
     }
 
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": None}

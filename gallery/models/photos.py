@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import F
 
-from .media import images
-from .querysets import AlbumQuerySet, PhotoQuerySet
+from ..media import images
+from ..querysets import AlbumQuerySet, PhotoQuerySet
 
 logger = logging.getLogger(__name__)
 

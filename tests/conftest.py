@@ -1,0 +1,74 @@
+"""Shared fixtures: private media folder, users, clients and photos."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Give every test an empty storage folder of its own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(root):
+    """Return the relative paths of every file under a storage folder."""
+    if not root.exists():
+        return []
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+@pytest.fixture
+def user(db):  # pylint: disable=unused-argument
+    return factories.make_user()
+
+
+@pytest.fixture
+def other_user(db):  # pylint: disable=unused-argument
+    return factories.make_user()
+
+
+@pytest.fixture
+def staff_user(db):  # pylint: disable=unused-argument
+    return factories.make_user(is_staff=True)
+
+
+def client_for(account):
+    """Return an API client that sends the account's token."""
+    client = APIClient()
+    if account is not None:
+        token, _created = Token.objects.get_or_create(user=account)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(user):
+    return client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user):
+    return client_for(other_user)
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()
+
+
+@pytest.fixture
+def album(user):
+    return factories.make_album(user)
+
+
+@pytest.fixture
+def photo(album, django_capture_on_commit_callbacks):
+    """A JPEG photo with its thumbnail and WebP copy made."""
+    with django_capture_on_commit_callbacks(execute=True):
+        created = factories.make_photo(album)
+    created.refresh_from_db()
+    return created
