@@ -58,7 +58,12 @@ class AlbumViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Album.objects.none()
-        return Album.objects.owned_by(self.request.user).with_photo_count()
+        # An aggregate annotation drops Meta.ordering, so order explicitly.
+        return (
+            Album.objects.owned_by(self.request.user)
+            .with_photo_count()
+            .order_by("-created_at", "-pk")
+        )
 
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)

@@ -72,3 +72,29 @@ def photo(album, django_capture_on_commit_callbacks):
         created = factories.make_photo(album)
     created.refresh_from_db()
     return created
+
+
+def upload_photo(client, album_id, content=None, name="photo.jpg", title="Sunset"):
+    """POST a multipart photo upload and return the response."""
+    return client.post(
+        "/api/v1/photos/",
+        {
+            "album": album_id,
+            "title": title,
+            "image": factories.upload_file(content, name),
+        },
+        format="multipart",
+    )
+
+
+def fetch_media(client, url):
+    """GET a signed media link and return the response and its body bytes."""
+    response = client.get(url)
+    if response.status_code != 200:
+        return response, b""
+    if response.streaming:
+        body = b"".join(response.streaming_content)
+        response.close()
+    else:
+        body = response.content
+    return response, body
