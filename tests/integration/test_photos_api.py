@@ -1,8 +1,7 @@
 """Photo endpoints: upload, list, get, rename, delete and top."""
 
-from datetime import timedelta
-
 import io
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
