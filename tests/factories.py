@@ -6,6 +6,7 @@ import os
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from rest_framework.authtoken.models import Token
 
 from gallery.models import Album, Photo
 from users.models import User
@@ -60,3 +61,9 @@ def noise_image_bytes(image_format="PNG", size=(200, 200)):
     buffer = io.BytesIO()
     image.save(buffer, image_format)
     return buffer.getvalue()
+
+
+def token_for(account):
+    """Return the API token key of a user, creating it when needed."""
+    token, _created = Token.objects.get_or_create(user=account)
+    return token.key
