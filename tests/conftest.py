@@ -18,16 +18,18 @@ def stored_files(root):
     """Return the relative paths of every file under a storage folder."""
     if not root.exists():
         return []
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    return sorted(
+        str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()
+    )
 
 
-@pytest.fixture
-def user(db):  # pylint: disable=unused-argument
+@pytest.fixture(name="user")
+def fixture_user(db):  # pylint: disable=unused-argument
     return factories.make_user()
 
 
-@pytest.fixture
-def other_user(db):  # pylint: disable=unused-argument
+@pytest.fixture(name="other_user")
+def fixture_other_user(db):  # pylint: disable=unused-argument
     return factories.make_user()
 
 
@@ -60,8 +62,8 @@ def anon_api():
     return APIClient()
 
 
-@pytest.fixture
-def album(user):
+@pytest.fixture(name="album")
+def fixture_album(user):
     return factories.make_album(user)
 
 

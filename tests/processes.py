@@ -88,4 +88,4 @@ def wait_for_port(port, process, timeout=30):
 
 
 def read_log(log_path):
-    return Path(log_path).read_text(errors="replace")
+    return Path(log_path).read_text(encoding="utf-8", errors="replace")

@@ -9,8 +9,8 @@ from tests import factories
 from tests.conftest import stored_files
 
 
-@pytest.fixture
-def admin_client_(db):  # pylint: disable=unused-argument
+@pytest.fixture(name="superuser_client")
+def fixture_superuser_client(db):  # pylint: disable=unused-argument
     client = Client()
     client.force_login(factories.make_user(is_staff=True, is_superuser=True))
     return client
@@ -34,13 +34,13 @@ def admin_client_(db):  # pylint: disable=unused-argument
         "/admin/gallery/photo/?q=Sunset&status__exact=ready",
     ],
 )
-def test_admin_page_opens(admin_client_, photo, path):  # pylint: disable=unused-argument
-    response = admin_client_.get(path)
+def test_admin_page_opens(superuser_client, photo, path):  # pylint: disable=unused-argument
+    response = superuser_client.get(path)
 
     assert response.status_code == 200
 
 
-def test_admin_change_pages_open(admin_client_, photo):
+def test_admin_change_pages_open(superuser_client, photo):
     schedule = Schedule.objects.create(func="gallery.tasks.render_webp", args="1")
     for path in (
         f"/admin/users/user/{photo.owner_id}/change/",
@@ -48,14 +48,14 @@ def test_admin_change_pages_open(admin_client_, photo):
         f"/admin/gallery/photo/{photo.pk}/change/",
         f"/admin/django_q/schedule/{schedule.pk}/change/",
     ):
-        response = admin_client_.get(path)
+        response = superuser_client.get(path)
 
         assert response.status_code == 200, path
 
 
-def test_admin_photo_pages_show_thumbnail(admin_client_, photo):
-    change = admin_client_.get(f"/admin/gallery/photo/{photo.pk}/change/")
-    changelist = admin_client_.get("/admin/gallery/photo/")
+def test_admin_photo_pages_show_thumbnail(superuser_client, photo):
+    change = superuser_client.get(f"/admin/gallery/photo/{photo.pk}/change/")
+    changelist = superuser_client.get("/admin/gallery/photo/")
 
     thumbnail = photo.get_derivative(PhotoDerivative.Kind.THUMBNAIL)
     expected = f'width="{thumbnail.width}" height="{thumbnail.height}"'
@@ -65,17 +65,17 @@ def test_admin_photo_pages_show_thumbnail(admin_client_, photo):
         assert expected in html
 
 
-def test_admin_photo_without_thumbnail_shows_dash(admin_client_, photo):
+def test_admin_photo_without_thumbnail_shows_dash(superuser_client, photo):
     photo.derivatives.all().delete()
 
-    response = admin_client_.get("/admin/gallery/photo/")
+    response = superuser_client.get("/admin/gallery/photo/")
 
     assert response.status_code == 200
     assert '<img src="/media/' not in response.content.decode()
 
 
-def test_admin_photo_change_renames(admin_client_, photo):
-    response = admin_client_.post(
+def test_admin_photo_change_renames(superuser_client, photo):
+    response = superuser_client.post(
         f"/admin/gallery/photo/{photo.pk}/change/",
         {
             "title": "Renamed in admin",
@@ -94,10 +94,10 @@ def test_admin_photo_change_renames(admin_client_, photo):
     assert photo.views == 0
 
 
-def test_admin_photo_add_creates_with_thumbnail(admin_client_, album, media_root):
+def test_admin_photo_add_creates_with_thumbnail(superuser_client, album, media_root):
     content = factories.image_bytes("PNG", size=(600, 300))
 
-    response = admin_client_.post(
+    response = superuser_client.post(
         "/admin/gallery/photo/add/",
         {
             "album": album.pk,
@@ -128,9 +128,9 @@ def test_admin_photo_add_creates_with_thumbnail(admin_client_, album, media_root
     ids=["gif", "gif-named-png", "text", "text-named-jpg"],
 )
 def test_admin_photo_add_invalid_file_rejected(
-    admin_client_, album, media_root, content, name
+    superuser_client, album, media_root, content, name
 ):
-    response = admin_client_.post(
+    response = superuser_client.post(
         "/admin/gallery/photo/add/",
         {
             "album": album.pk,
@@ -146,7 +146,7 @@ def test_admin_photo_add_invalid_file_rejected(
     assert stored_files(media_root) == []
 
 
-def test_admin_album_inline_lists_photos(admin_client_, photo):
-    response = admin_client_.get(f"/admin/gallery/album/{photo.album_id}/change/")
+def test_admin_album_inline_lists_photos(superuser_client, photo):
+    response = superuser_client.get(f"/admin/gallery/album/{photo.album_id}/change/")
 
     assert "Sunset" in response.content.decode()

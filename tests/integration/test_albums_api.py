@@ -40,7 +40,8 @@ def test_album_list_own_with_photo_counts(api, user, other_user):
 
     assert response.status_code == 200
     assert response.data["count"] == 2
-    counts = {entry["title"]: entry["photo_count"] for entry in response.data["results"]}
+    results = response.data["results"]
+    counts = {entry["title"]: entry["photo_count"] for entry in results}
     assert counts == {"First": 2, "Second": 0}
 
 

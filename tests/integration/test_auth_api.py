@@ -18,7 +18,11 @@ ME = "/api/v1/auth/users/me/"
 def test_register_creates_user(anon_api, db):  # pylint: disable=unused-argument
     response = anon_api.post(
         REGISTER,
-        {"username": "alice", "email": "alice@example.com", "password": "Tr1cky-Pass-42"},
+        {
+            "username": "alice",
+            "email": "alice@example.com",
+            "password": "Tr1cky-Pass-42",
+        },
     )
 
     assert response.status_code == 201
@@ -34,7 +38,9 @@ def test_register_creates_user(anon_api, db):  # pylint: disable=unused-argument
     ["short1!", "password123", "12345678901", "alice-example"],
     ids=["too-short", "common", "numeric", "similar-to-username"],
 )
-def test_register_weak_password_rejected(anon_api, db, password):  # pylint: disable=unused-argument
+def test_register_weak_password_rejected(
+    anon_api, db, password
+):  # pylint: disable=unused-argument
     response = anon_api.post(
         REGISTER,
         {"username": "alice-example", "email": "a@example.com", "password": password},
@@ -48,7 +54,11 @@ def test_register_weak_password_rejected(anon_api, db, password):  # pylint: dis
 def test_register_duplicate_username_rejected(anon_api, user):
     response = anon_api.post(
         REGISTER,
-        {"username": user.username, "email": "x@example.com", "password": "Tr1cky-Pass-42"},
+        {
+            "username": user.username,
+            "email": "x@example.com",
+            "password": "Tr1cky-Pass-42",
+        },
     )
 
     assert response.status_code == 400
@@ -157,7 +167,9 @@ def test_users_list_shows_only_self(api, user, other_user):  # pylint: disable=u
         ("get", "/api/v1/photos/top/"),
     ],
 )
-def test_anonymous_request_unauthorized(anon_api, photo, method, path):  # pylint: disable=unused-argument
+def test_anonymous_request_unauthorized(
+    anon_api, photo, method, path
+):  # pylint: disable=unused-argument
     response = getattr(anon_api, method)(path)
 
     assert response.status_code == 401
@@ -174,7 +186,8 @@ def test_invalid_token_unauthorized(db):  # pylint: disable=unused-argument
 def test_token_login_throttled(anon_api, user, monkeypatch):
     # DRF copies the rates into the throttle class when it is imported, so the
     # low test rate goes onto the class rather than into settings.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": None})
+    rates = {"anon": "3/minute", "user": None}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     cache.clear()
     credentials = {"username": user.username, "password": factories.PASSWORD}
 

@@ -125,6 +125,37 @@ def test_photo_upload_oversized_body_rejected(api, album, settings, media_root):
     assert stored_files(media_root) == []
 
 
+def test_photo_upload_over_pixel_cap_rejected(api, album, settings, media_root):
+    settings.GALLERY_MAX_IMAGE_PIXELS = 100 * 100 - 1
+
+    response = upload_photo(api, album.pk, factories.image_bytes(size=(100, 100)))
+
+    assert response.status_code == 400
+    assert "image" in response.data
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_photo_upload_invalid_content_length_rejected(api, album, media_root):
+    response = api.post(
+        PHOTOS,
+        {"album": album.pk, "title": "x", "image": factories.upload_file()},
+        format="multipart",
+        CONTENT_LENGTH="not-a-number",
+    )
+
+    assert response.status_code == 400
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_photo_upload_as_json_rejected(api, album):
+    response = api.post(PHOTOS, {"album": album.pk, "title": "x", "image": "abc"})
+
+    assert response.status_code == 400
+    assert "image" in response.data
+
+
 @pytest.mark.parametrize(
     ("album_value", "title", "field"),
     [
@@ -248,7 +279,7 @@ def test_photo_list_album_filter(api, user, album):
 
 
 @pytest.mark.parametrize("value", ["abc", ""])
-def test_photo_list_invalid_album_filter_rejected(api, album, value):
+def test_photo_list_invalid_album_filter_rejected(api, value):
     response = api.get(PHOTOS, {"album": value})
 
     assert response.status_code == 400

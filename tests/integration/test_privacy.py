@@ -30,16 +30,11 @@ REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "collection", "data"), REQUESTS)
+@pytest.mark.parametrize("attempt", REQUESTS, ids=lambda attempt: " ".join(attempt[:2]))
 def test_privacy_other_users_object_not_found(
-    other_api,
-    photo,
-    media_root,
-    django_capture_on_commit_callbacks,
-    method,
-    collection,
-    data,
+    other_api, photo, media_root, django_capture_on_commit_callbacks, attempt
 ):
+    method, collection, data = attempt
     target = photo.album_id if collection == "albums" else photo.pk
     before = snapshot(media_root)
 

@@ -56,9 +56,8 @@ def make_rows(album, views_and_ages):
 
 
 def test_photo_top_orders_by_views_then_newest(album):
-    low, older_tie, newer_tie, high = make_rows(
-        album, [(1, 0), (5, 30), (5, 10), (9, 60)]
-    )
+    rows = make_rows(album, [(1, 0), (5, 30), (5, 10), (9, 60)])
+    low, older_tie, newer_tie, high = rows[0], rows[1], rows[2], rows[3]
 
     top = list(Photo.objects.top(10))
 
