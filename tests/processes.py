@@ -54,7 +54,7 @@ def start(arguments, env, log_path):
 
 
 def stop(process, timeout=30):
-    """Stop a child with SIGTERM, as a service manager would; return its code."""
+    """Stop a child with SIGTERM, as a service manager would, and return its code."""
     process.send_signal(signal.SIGTERM)
     try:
         return process.wait(timeout=timeout)

@@ -19,7 +19,7 @@ def decode(body):
 
 
 def exif_rotated_jpeg(size=(200, 100), orientation=6):
-    """Encode a landscape JPEG whose EXIF says to rotate it upright."""
+    """Encode a landscape JPEG whose EXIF orientation turns it to portrait."""
     exif = Image.Exif()
     exif[0x0112] = orientation
     return factories.image_bytes("JPEG", size=size, exif=exif.tobytes())
