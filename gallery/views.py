@@ -58,7 +58,12 @@ class AlbumViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Album.objects.none()
-        return Album.objects.owned_by(self.request.user).with_photo_count()
+        # An aggregate annotation drops Meta.ordering, so order explicitly.
+        return (
+            Album.objects.owned_by(self.request.user)
+            .with_photo_count()
+            .order_by("-created_at", "-pk")
+        )
 
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
@@ -119,11 +124,13 @@ class PhotoViewSet(
         upload = PhotoUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         photo = upload.save()
-        data = self.get_serializer(Photo.objects.with_derivatives().get(pk=photo.pk)).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        created = Photo.objects.with_derivatives().get(pk=photo.pk)
+        return Response(
+            self.get_serializer(created).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=PhotoTitleSerializer, responses=PhotoSerializer)
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, *args, **kwargs):
         """Rename a photo."""
         photo = self.get_object()
         rename = PhotoTitleSerializer(photo, data=request.data, partial=True)

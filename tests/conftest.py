@@ -18,16 +18,18 @@ def stored_files(root):
     """Return the relative paths of every file under a storage folder."""
     if not root.exists():
         return []
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    return sorted(
+        str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()
+    )
 
 
-@pytest.fixture
-def user(db):  # pylint: disable=unused-argument
+@pytest.fixture(name="user")
+def fixture_user(db):  # pylint: disable=unused-argument
     return factories.make_user()
 
 
-@pytest.fixture
-def other_user(db):  # pylint: disable=unused-argument
+@pytest.fixture(name="other_user")
+def fixture_other_user(db):  # pylint: disable=unused-argument
     return factories.make_user()
 
 
@@ -60,8 +62,8 @@ def anon_api():
     return APIClient()
 
 
-@pytest.fixture
-def album(user):
+@pytest.fixture(name="album")
+def fixture_album(user):
     return factories.make_album(user)
 
 
@@ -72,3 +74,29 @@ def photo(album, django_capture_on_commit_callbacks):
         created = factories.make_photo(album)
     created.refresh_from_db()
     return created
+
+
+def upload_photo(client, album_id, content=None, name="photo.jpg", title="Sunset"):
+    """POST a multipart photo upload and return the response."""
+    return client.post(
+        "/api/v1/photos/",
+        {
+            "album": album_id,
+            "title": title,
+            "image": factories.upload_file(content, name),
+        },
+        format="multipart",
+    )
+
+
+def fetch_media(client, url):
+    """GET a signed media link and return the response and its body bytes."""
+    response = client.get(url)
+    if response.status_code != 200:
+        return response, b""
+    if response.streaming:
+        body = b"".join(response.streaming_content)
+        response.close()
+    else:
+        body = response.content
+    return response, body

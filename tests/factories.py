@@ -2,9 +2,11 @@
 
 import io
 import itertools
+import os
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from rest_framework.authtoken.models import Token
 
 from gallery.models import Album, Photo
 from users.models import User
@@ -50,3 +52,18 @@ def make_photo(album, title="Sunset", content=None, name="photo.jpg"):
     return Photo.objects.create_from_upload(
         album=album, title=title, upload=upload_file(content, name)
     )
+
+
+def noise_image_bytes(image_format="PNG", size=(200, 200)):
+    """Encode random pixels, which barely compress, and return the bytes."""
+    width, height = size
+    image = Image.frombytes("RGB", size, os.urandom(width * height * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def token_for(account):
+    """Return the API token key of a user, creating it when needed."""
+    token, _created = Token.objects.get_or_create(user=account)
+    return token.key

@@ -12,3 +12,7 @@ class User(AbstractUser):
         "email me when my photos reach the site's top 3",
         default=True,
     )
+
+    class Meta(AbstractUser.Meta):
+        # A fixed order, so that paged user lists never repeat or skip users.
+        ordering = ["id"]

@@ -1,0 +1,198 @@
+"""Registration, token login and logout, the current user and throttling."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests import factories
+from tests.conftest import client_for
+from users.models import User
+
+REGISTER = "/api/v1/auth/users/"
+LOGIN = "/api/v1/auth/token/login/"
+LOGOUT = "/api/v1/auth/token/logout/"
+ME = "/api/v1/auth/users/me/"
+
+
+def test_register_creates_user(anon_api, db):  # pylint: disable=unused-argument
+    response = anon_api.post(
+        REGISTER,
+        {
+            "username": "alice",
+            "email": "alice@example.com",
+            "password": "Tr1cky-Pass-42",
+        },
+    )
+
+    assert response.status_code == 201
+    assert response.data["username"] == "alice"
+    assert "password" not in response.data
+    created = User.objects.get(username="alice")
+    assert created.check_password("Tr1cky-Pass-42")
+    assert not created.is_staff
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short1!", "password123", "12345678901", "alice-example"],
+    ids=["too-short", "common", "numeric", "similar-to-username"],
+)
+def test_register_weak_password_rejected(
+    anon_api, db, password
+):  # pylint: disable=unused-argument
+    response = anon_api.post(
+        REGISTER,
+        {"username": "alice-example", "email": "a@example.com", "password": password},
+    )
+
+    assert response.status_code == 400
+    assert "password" in response.data
+    assert not User.objects.filter(username="alice-example").exists()
+
+
+def test_register_duplicate_username_rejected(anon_api, user):
+    response = anon_api.post(
+        REGISTER,
+        {
+            "username": user.username,
+            "email": "x@example.com",
+            "password": "Tr1cky-Pass-42",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "username" in response.data
+
+
+def test_register_cannot_set_staff(anon_api, db):  # pylint: disable=unused-argument
+    anon_api.post(
+        REGISTER,
+        {
+            "username": "mallory",
+            "password": "Tr1cky-Pass-42",
+            "is_staff": True,
+            "is_superuser": True,
+        },
+    )
+
+    created = User.objects.get(username="mallory")
+    assert not created.is_staff
+    assert not created.is_superuser
+
+
+def test_token_login_then_logout_revokes(anon_api, user):
+    login = anon_api.post(
+        LOGIN, {"username": user.username, "password": factories.PASSWORD}
+    )
+    assert login.status_code == 200
+    key = login.data["auth_token"]
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert anon_api.get(ME).status_code == 200
+
+    logout = anon_api.post(LOGOUT)
+
+    assert logout.status_code == 204
+    assert not Token.objects.filter(key=key).exists()
+    assert anon_api.get(ME).status_code == 401
+    assert anon_api.get("/api/v1/albums/").status_code == 401
+
+
+def test_token_login_wrong_password_rejected(anon_api, user):
+    response = anon_api.post(LOGIN, {"username": user.username, "password": "wrong"})
+
+    assert response.status_code == 400
+    assert "auth_token" not in response.data
+
+
+def test_me_returns_current_user(api, user):
+    response = api.get(ME)
+
+    assert response.status_code == 200
+    assert response.data == {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "notify_top_photos": True,
+        "is_staff": False,
+    }
+
+
+def test_me_patch_changes_notification_opt_out(api, user):
+    response = api.patch(ME, {"notify_top_photos": False})
+
+    assert response.status_code == 200
+    assert response.data["notify_top_photos"] is False
+    user.refresh_from_db()
+    assert user.notify_top_photos is False
+
+
+def test_me_patch_cannot_set_staff_or_username(api, user):
+    response = api.patch(
+        ME, {"is_staff": True, "is_superuser": True, "username": "renamed"}
+    )
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert not user.is_staff
+    assert not user.is_superuser
+    assert user.username != "renamed"
+
+
+def test_users_list_shows_only_self(api, user, other_user):  # pylint: disable=unused-argument
+    response = api.get(REGISTER)
+
+    assert response.status_code == 200
+    listed = response.data["results"] if "results" in response.data else response.data
+    assert [entry["id"] for entry in listed] == [user.pk]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", ME),
+        ("patch", ME),
+        ("post", LOGOUT),
+        ("get", "/api/v1/albums/"),
+        ("post", "/api/v1/albums/"),
+        ("get", "/api/v1/albums/1/"),
+        ("put", "/api/v1/albums/1/"),
+        ("patch", "/api/v1/albums/1/"),
+        ("delete", "/api/v1/albums/1/"),
+        ("get", "/api/v1/photos/"),
+        ("post", "/api/v1/photos/"),
+        ("get", "/api/v1/photos/1/"),
+        ("patch", "/api/v1/photos/1/"),
+        ("delete", "/api/v1/photos/1/"),
+        ("get", "/api/v1/photos/top/"),
+    ],
+)
+def test_anonymous_request_unauthorized(
+    anon_api, photo, method, path
+):  # pylint: disable=unused-argument
+    response = getattr(anon_api, method)(path)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_invalid_token_unauthorized(db):  # pylint: disable=unused-argument
+    client = client_for(None)
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+
+    assert client.get("/api/v1/albums/").status_code == 401
+
+
+def test_token_login_throttled(anon_api, user, monkeypatch):
+    # DRF copies the rates into the throttle class when it is imported, so the
+    # low test rate goes onto the class rather than into settings.
+    rates = {"anon": "3/minute", "user": None}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    credentials = {"username": user.username, "password": factories.PASSWORD}
+
+    answers = [anon_api.post(LOGIN, credentials).status_code for _ in range(4)]
+
+    cache.clear()
+    assert answers[:3] == [200, 200, 200]
+    assert answers[3] == 429
