@@ -50,3 +50,11 @@ def make_photo(album, title="Sunset", content=None, name="photo.jpg"):
     return Photo.objects.create_from_upload(
         album=album, title=title, upload=upload_file(content, name)
     )
+
+
+def make_viewed_photo(owner, views, title="Sunset"):
+    """Create a photo for a user in a new album and set its view count."""
+    created = make_photo(make_album(owner), title=title)
+    Photo.objects.filter(pk=created.pk).update(views=views)
+    created.views = views
+    return created
