@@ -3,6 +3,7 @@
 import asyncio
 import email
 import socket
+from contextlib import contextmanager
 from email import policy
 
 from aiosmtpd.controller import Controller
@@ -24,7 +25,7 @@ def find_free_port():
 
 
 class RecordingHandler:
-    """Stores every accepted message; can reject recipients or answer slowly."""
+    """Stores every accepted message. It can reject recipients or delay replies."""
 
     def __init__(self):
         self.messages = []
@@ -70,6 +71,14 @@ class Delivered:
     def html(self):
         part = self.message.get_body(preferencelist=("html",))
         return part.get_content() if part is not None else None
+
+
+@contextmanager
+def refusing_port():
+    """Hold a loopback port bound but not listening, so connections fail."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", find_free_port()))
+        yield bound.getsockname()[1]
 
 
 def start_server():

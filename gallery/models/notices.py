@@ -1,9 +1,9 @@
 """Emails to the owners of the site's most viewed photos, once per period.
 
 ``TopPhotoNoticeTemplate`` is the message the operator edits in the admin.
-``TopPhotoNotice`` records that one user was emailed for one day or month;
-its unique constraint is what makes every send happen at most once per user
-and period, even when two workers run the same schedule at the same time.
+``TopPhotoNotice`` records that one user was emailed for one day or month.
+Its unique constraint makes every send happen at most once per user and
+period, even when two workers run the same schedule at the same time.
 """
 
 import calendar
@@ -81,7 +81,7 @@ class Period:
 
 @dataclass(frozen=True)
 class TopPhoto:
-    """One photo of the site's top list, as the message template sees it."""
+    """One photo of the site's top list, in the message template's context."""
 
     rank: int
     title: str
@@ -235,7 +235,7 @@ class TopPhotoNoticeTemplate(models.Model):
         return RenderedMessage(subject=" ".join(subject.split()), text=text, html=html)
 
     def build_message(self, recipient, period, connection=None):
-        """Build the email to one recipient; nobody else is on it."""
+        """Build the email to one recipient, the only address on it."""
         rendered = self.render(
             {"user": recipient.user, "photos": recipient.photos, "period": period}
         )
@@ -307,7 +307,7 @@ class Outcome(models.TextChoices):
 
 @dataclass(frozen=True)
 class Delivery:
-    """What happened to one recipient in one run."""
+    """Outcome of one run for one recipient."""
 
     user_id: int
     username: str
@@ -342,8 +342,8 @@ class TopPhotoNoticeManager(models.Manager):
 
         Ties in views are broken the way ``PhotoQuerySet.top()`` breaks them
         (newest first), so the list covers exactly ``size`` photos when the
-        site has that many with at least one view. Photos nobody has viewed
-        rank nowhere. An owner of several top photos appears once, with all
+        site has that many with at least one view. Photos with zero views are
+        left out. An owner of several top photos appears once, with all
         of them.
         """
         top = Photo.objects.viewed().top(size).select_related("owner")
@@ -384,6 +384,7 @@ class TopPhotoNoticeManager(models.Manager):
         reason = recipient.skip_reason
         if reason:
             return delivery(outcome=Outcome.SKIPPED, detail=reason)
+
         if dry_run:
             already_sent = self.filter(
                 user=user, period_kind=period.kind, period_start=period.start
@@ -391,6 +392,7 @@ class TopPhotoNoticeManager(models.Manager):
             message = template.build_message(recipient, period)
             outcome = Outcome.ALREADY_SENT if already_sent else Outcome.WOULD_SEND
             return delivery(outcome=outcome, subject=message.subject)
+
         try:
             message = template.build_message(recipient, period, connection)
         # The template was validated on save, but a user's own data can still
@@ -401,6 +403,7 @@ class TopPhotoNoticeManager(models.Manager):
                 "Top photo notice for user %s, %s failed to render", user.pk, period
             )
             return delivery(outcome=Outcome.FAILED, detail=repr(error))
+
         try:
             self._claim_and_send(recipient, period, message)
         except IntegrityError:
@@ -422,15 +425,17 @@ class TopPhotoNoticeManager(models.Manager):
         return delivery(outcome=Outcome.SENT, subject=message.subject)
 
     def _claim_and_send(self, recipient, period, message):
-        # The INSERT claims the user and period before anything is sent. A
-        # second worker inserting the same row waits on the unique index
-        # until this transaction ends, then gets IntegrityError if it
-        # committed, or takes over the claim if it rolled back. A send
-        # failure raises out of the block and rolls the claim back.
+        # The INSERT claims the user and period before anything is sent, and
+        # a send failure raises out of the block and rolls the claim back.
+        # On PostgreSQL a second worker inserting the same row waits on the
+        # unique index until this transaction ends. It then gets
+        # IntegrityError if the claim was committed, or takes the claim over
+        # if it was rolled back. On SQLite the IMMEDIATE transaction waits
+        # for the write lock instead, so the runs take turns.
         # NOTE: if the process dies after the SMTP server accepted the
         # message but before COMMIT, the claim is lost and the next run sends
-        # again. Holding the claim open across the send is what lets a failed
-        # send leave nothing behind.
+        # again. On SQLite a send slower than the busy timeout (20 s) makes
+        # the other worker fail with "database is locked".
         with transaction.atomic():
             self.create(
                 user=recipient.user,
