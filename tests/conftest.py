@@ -87,6 +87,8 @@ def notice_template(db):  # pylint: disable=unused-argument
             "{% for photo in photos %}\n#{{ photo.rank }} {{ photo.title }}"
             " ({{ photo.views }} views){% endfor %}\n"
         ),
-        body_html="<p>{% for photo in photos %}<b>{{ photo.title }}</b>{% endfor %}</p>",
+        body_html=(
+            "<p>{% for photo in photos %}<b>{{ photo.title }}</b>{% endfor %}</p>"
+        ),
         is_active=True,
     )

@@ -300,8 +300,8 @@ def _find_unknown_variables(output):
 class Outcome(models.TextChoices):
     SENT = "sent", "sent"
     WOULD_SEND = "would_send", "would send"
-    ALREADY_SENT = "already_sent", "already sent this period"
-    FAILED = "failed", "failed, retried on the next run"
+    ALREADY_SENT = "already_sent", "already sent"
+    FAILED = "failed", "failed"
     SKIPPED = "skipped", "skipped"
 
 

@@ -13,6 +13,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
@@ -27,8 +28,8 @@ from tests.smtp import refusing_port, start_server
 SCHEDULED_FOR = "2025-01-02T08:00:00+00:00"
 
 
-@pytest.fixture
-def smtp_server(settings):
+@pytest.fixture(name="smtp_server")
+def fixture_smtp_server(settings):
     """An SMTP server on loopback with the email settings pointing at it."""
     controller = start_server()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -43,11 +44,9 @@ def smtp_server(settings):
     controller.stop()
 
 
-@pytest.fixture
-def admin_client(db):  # pylint: disable=unused-argument
+@pytest.fixture(name="superuser_client")
+def fixture_superuser_client(db):  # pylint: disable=unused-argument
     """A Django test client logged in as a superuser with an email address."""
-    from django.test import Client  # pylint: disable=import-outside-toplevel
-
     account = factories.make_user(is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(account)
@@ -64,11 +63,13 @@ def _top_three(first, second):
 
 
 def test_notices_delivered_over_smtp_from_admin_template(
-    smtp_server, admin_client, notice_template, user, other_user
+    smtp_server, superuser_client, notice_template, user, other_user
 ):
     _top_three(user, other_user)
-    url = reverse("admin:gallery_topphotonoticetemplate_change", args=[notice_template.pk])
-    response = admin_client.post(
+    url = reverse(
+        "admin:gallery_topphotonoticetemplate_change", args=[notice_template.pk]
+    )
+    response = superuser_client.post(
         url,
         {
             "name": "Edited",
@@ -79,7 +80,11 @@ def test_notices_delivered_over_smtp_from_admin_template(
                 " #{{ photo.rank }} {{ photo.title }} with {{ photo.views }} views."
                 "{% endfor %}"
             ),
-            "body_html": "<ul>{% for photo in photos %}<li>{{ photo.title }}</li>{% endfor %}</ul>",
+            "body_html": (
+                "<ul>{% for photo in photos %}"
+                "<li>{{ photo.title }}</li>"
+                "{% endfor %}</ul>"
+            ),
         },
     )
     assert response.status_code == 302
@@ -202,7 +207,7 @@ def test_notices_parallel_runs_send_each_once(
     for worker in workers:
         worker.join(timeout=60)
 
-    assert errors == []
+    assert not errors, errors
     recipients = sorted(message.recipients[0] for message in smtp_server.messages)
     assert recipients == sorted(owner.email for owner in owners)
     assert sum(result["sent"] for result in results) == 3
@@ -242,8 +247,8 @@ def _migrate_gallery(name):
     executor.migrate([("gallery", name)])
 
 
-@pytest.fixture
-def migrated_fresh(transactional_db):  # pylint: disable=unused-argument
+@pytest.fixture(name="migrated_fresh")
+def fixture_migrated_fresh(transactional_db):  # pylint: disable=unused-argument
     """Undo and reapply the data migration, as on a fresh database."""
     _migrate_gallery("0002_notices")
     assert not Schedule.objects.filter(func=NOTICES_TASK).exists()
@@ -286,7 +291,9 @@ def test_command_dry_run_sends_nothing(smtp_server, notice_template, user):
     factories.make_viewed_photo(user, 5, title="Pier")
     output = StringIO()
 
-    call_command("send_top_photo_notices", "--period", "month", "--dry-run", stdout=output)
+    call_command(
+        "send_top_photo_notices", "--period", "month", "--dry-run", stdout=output
+    )
 
     assert smtp_server.messages == []
     assert not TopPhotoNotice.objects.exists()
@@ -311,7 +318,7 @@ def test_command_sends_and_prints(smtp_server, notice_template, user):
     assert f"sent: user {user.pk}" in text
     assert f"skipped: user {opted_out.pk}" in text
     assert "(opted out)" in text
-    assert f"already sent this period: user {user.pk}" in text
+    assert f"already sent: user {user.pk}" in text
     assert TopPhotoNotice.objects.get().period_start == timezone.localdate()
 
 
@@ -326,7 +333,7 @@ def test_command_failure_exits_with_error(settings, notice_template, user):
     ):
         settings.EMAIL_PORT = port
         call_command("send_top_photo_notices", stdout=output)
-    assert "failed, retried on the next run" in output.getvalue()
+    assert f"failed: user {user.pk}" in output.getvalue()
 
 
 def test_command_without_active_template(db):  # pylint: disable=unused-argument
@@ -345,9 +352,11 @@ def test_command_nobody_to_email(notice_template):
 # Admin
 
 
-def test_admin_rejects_template_that_does_not_render(admin_client, notice_template):
-    url = reverse("admin:gallery_topphotonoticetemplate_change", args=[notice_template.pk])
-    response = admin_client.post(
+def test_admin_rejects_template_that_does_not_render(superuser_client, notice_template):
+    url = reverse(
+        "admin:gallery_topphotonoticetemplate_change", args=[notice_template.pk]
+    )
+    response = superuser_client.post(
         url,
         {
             "name": "Broken",
@@ -365,18 +374,21 @@ def test_admin_rejects_template_that_does_not_render(admin_client, notice_templa
     assert notice_template.name == "Test notice"
 
 
-def test_admin_send_test_email_to_me(smtp_server, admin_client, notice_template, user):
+def test_admin_send_test_email_to_me(
+    smtp_server, superuser_client, notice_template, user
+):
     factories.make_viewed_photo(user, 5)
     url = reverse("admin:gallery_topphotonoticetemplate_changelist")
-    response = admin_client.post(
+    response = superuser_client.post(
         url,
         {"action": "send_test_email", "_selected_action": [notice_template.pk]},
         follow=True,
     )
     assert response.status_code == 200
-    assert f"Test email sent to {admin_client.account.email}" in response.content.decode()
+    page = response.content.decode()
+    assert f"Test email sent to {superuser_client.account.email}" in page
     assert [message.recipients for message in smtp_server.messages] == [
-        [admin_client.account.email]
+        [superuser_client.account.email]
     ]
     message = smtp_server.messages[0]
     assert message.subject.startswith("[Test] Top 3 for")
@@ -385,11 +397,11 @@ def test_admin_send_test_email_to_me(smtp_server, admin_client, notice_template,
     assert not TopPhotoNotice.objects.exists()
 
 
-def test_admin_send_test_email_without_address(admin_client, notice_template):
-    admin_client.account.email = ""
-    admin_client.account.save()
+def test_admin_send_test_email_without_address(superuser_client, notice_template):
+    superuser_client.account.email = ""
+    superuser_client.account.save()
     url = reverse("admin:gallery_topphotonoticetemplate_changelist")
-    response = admin_client.post(
+    response = superuser_client.post(
         url,
         {"action": "send_test_email", "_selected_action": [notice_template.pk]},
         follow=True,
@@ -397,12 +409,50 @@ def test_admin_send_test_email_without_address(admin_client, notice_template):
     assert "Your account has no email address" in response.content.decode()
 
 
-def test_admin_make_active(admin_client, notice_template):
+def test_admin_send_test_email_smtp_down(
+    settings, superuser_client, notice_template, caplog
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    url = reverse("admin:gallery_topphotonoticetemplate_changelist")
+    with refusing_port() as port, caplog.at_level(logging.ERROR, logger="gallery"):
+        settings.EMAIL_PORT = port
+        response = superuser_client.post(
+            url,
+            {"action": "send_test_email", "_selected_action": [notice_template.pk]},
+            follow=True,
+        )
+    assert "Sending the test email failed" in response.content.decode()
+    assert (
+        f"template {notice_template.pk} to user {superuser_client.account.pk} failed"
+        in caplog.text
+    )
+
+
+@pytest.mark.parametrize("action", ["send_test_email", "make_active"])
+def test_admin_action_needs_one_template(
+    superuser_client, notice_template, action, mailoutbox
+):
     second = TopPhotoNoticeTemplate.objects.create(
         name="Second", subject="s", body_text="b"
     )
     url = reverse("admin:gallery_topphotonoticetemplate_changelist")
-    response = admin_client.post(
+    response = superuser_client.post(
+        url,
+        {"action": action, "_selected_action": [notice_template.pk, second.pk]},
+        follow=True,
+    )
+    assert "Select exactly one template" in response.content.decode()
+    assert mailoutbox == []
+    assert TopPhotoNoticeTemplate.objects.get_active() == notice_template
+
+
+def test_admin_make_active(superuser_client, notice_template):
+    second = TopPhotoNoticeTemplate.objects.create(
+        name="Second", subject="s", body_text="b"
+    )
+    url = reverse("admin:gallery_topphotonoticetemplate_changelist")
+    response = superuser_client.post(
         url,
         {"action": "make_active", "_selected_action": [second.pk]},
         follow=True,
@@ -413,18 +463,20 @@ def test_admin_make_active(admin_client, notice_template):
     assert notice_template.is_active is False
 
 
-def test_admin_lists_sent_notices(admin_client, user):
+def test_admin_lists_sent_notices(superuser_client, user):
     TopPhotoNotice.objects.create(
         user=user, period_kind="day", period_start=date(2025, 1, 2), email=user.email
     )
-    response = admin_client.get(reverse("admin:gallery_topphotonotice_changelist"))
+    response = superuser_client.get(reverse("admin:gallery_topphotonotice_changelist"))
     assert response.status_code == 200
     assert user.email in response.content.decode()
 
 
-def test_admin_schedule_page_lists_notices(admin_client):
-    Schedule.objects.get_or_create(func=NOTICES_TASK, defaults={"name": "Top photo notices"})
-    response = admin_client.get(reverse("admin:django_q_schedule_changelist"))
+def test_admin_schedule_page_lists_notices(superuser_client):
+    Schedule.objects.get_or_create(
+        func=NOTICES_TASK, defaults={"name": "Top photo notices"}
+    )
+    response = superuser_client.get(reverse("admin:django_q_schedule_changelist"))
     assert response.status_code == 200
     assert NOTICES_TASK in response.content.decode()
 
@@ -436,7 +488,8 @@ def test_admin_api_opt_out_stops_notices(api, notice_template, user, mailoutbox)
     assert response.status_code == 200
     send_top_photo_notices("day", SCHEDULED_FOR)
     assert mailoutbox == []
-    assert client_for(user).get("/api/v1/auth/users/me/").json()["notify_top_photos"] is False
+    me = client_for(user).get("/api/v1/auth/users/me/").json()
+    assert me["notify_top_photos"] is False
 
 
 # Email settings
