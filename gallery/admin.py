@@ -1,12 +1,25 @@
-"""Admin for albums and photos; uploads follow the same rules as the API."""
+"""Admin for albums, photos and the top photo emails.
+
+Photo uploads follow the same rules as the API.
+"""
+
+import logging
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from . import links
 from .media import images
-from .models import Album, Photo, PhotoDerivative
+from .models import (
+    Album,
+    Photo,
+    PhotoDerivative,
+    TopPhotoNotice,
+    TopPhotoNoticeTemplate,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class PhotoInline(admin.TabularInline):
@@ -142,3 +155,81 @@ class PhotoAdmin(admin.ModelAdmin):
             thumbnail.width,
             thumbnail.height,
         )
+
+
+@admin.register(TopPhotoNoticeTemplate)
+class TopPhotoNoticeTemplateAdmin(admin.ModelAdmin):
+    """The top photo email; saving checks that it renders."""
+
+    list_display = ("name", "is_active", "subject", "updated_at")
+    list_display_links = ("name",)
+    readonly_fields = ("updated_at",)
+    fields = ("name", "is_active", "subject", "body_text", "body_html", "updated_at")
+    actions = ["send_test_email", "make_active"]
+
+    @admin.action(description="Send a test email of the selected template to me")
+    def send_test_email(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, "Select exactly one template to test.", messages.ERROR
+            )
+            return
+        template = queryset.get()
+        try:
+            template.send_test(request.user)
+        except ValueError:
+            self.message_user(
+                request,
+                "Your account has no email address: add one to receive the test.",
+                messages.ERROR,
+            )
+            return
+        except OSError as error:
+            logger.exception(
+                "Test of top photo notice template %s to user %s failed",
+                template.pk,
+                request.user.pk,
+            )
+            self.message_user(
+                request, f"Sending the test email failed: {error}", messages.ERROR
+            )
+            return
+        self.message_user(
+            request, f"Test email sent to {request.user.email}.", messages.SUCCESS
+        )
+
+    @admin.action(description="Make active (used for the next notices)")
+    def make_active(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, "Select exactly one template to make active.", messages.ERROR
+            )
+            return
+        template = queryset.get()
+        template.activate()
+        self.message_user(request, f"{template} is now the active template.")
+
+
+@admin.register(TopPhotoNotice)
+class TopPhotoNoticeAdmin(admin.ModelAdmin):
+    """Sent top photo emails; delete one to let the next run send it again."""
+
+    list_display = (
+        "user",
+        "period_kind",
+        "period_start",
+        "email",
+        "subject",
+        "sent_at",
+    )
+    list_filter = ("period_kind", "period_start")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "email")
+    date_hierarchy = "sent_at"
+    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -27,6 +27,10 @@ class PhotoQuerySet(models.QuerySet):
         """Fetch thumbnails and WebP copies in one extra query."""
         return self.prefetch_related("derivatives")
 
+    def viewed(self):
+        """Return the photos seen at least once."""
+        return self.filter(views__gt=0)
+
     def top(self, limit):
         """Return the ``limit`` most viewed photos, newest first on ties."""
         return self.order_by("-views", "-created_at", "-pk")[:limit]

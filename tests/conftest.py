@@ -4,6 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from gallery.models import TopPhotoNoticeTemplate
 from tests import factories
 
 
@@ -100,3 +101,22 @@ def fetch_media(client, url):
     else:
         body = response.content
     return response, body
+
+
+@pytest.fixture
+def notice_template(db):  # pylint: disable=unused-argument
+    """The active top photo email, replacing the one the migration made."""
+    TopPhotoNoticeTemplate.objects.update(is_active=False)
+    return TopPhotoNoticeTemplate.objects.create(
+        name="Test notice",
+        subject="Top 3 for {{ user.username }} on {{ period.label }}",
+        body_text=(
+            "Hello {{ user.username }} & co"
+            "{% for photo in photos %}\n#{{ photo.rank }} {{ photo.title }}"
+            " ({{ photo.views }} views){% endfor %}\n"
+        ),
+        body_html=(
+            "<p>{% for photo in photos %}<b>{{ photo.title }}</b>{% endfor %}</p>"
+        ),
+        is_active=True,
+    )

@@ -67,3 +67,11 @@ def token_for(account):
     """Return the API token key of a user, creating it when needed."""
     token, _created = Token.objects.get_or_create(user=account)
     return token.key
+
+
+def make_viewed_photo(owner, views, title="Sunset"):
+    """Create a photo for a user in a new album and set its view count."""
+    created = make_photo(make_album(owner), title=title)
+    Photo.objects.filter(pk=created.pk).update(views=views)
+    created.views = views
+    return created
