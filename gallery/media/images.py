@@ -114,6 +114,10 @@ def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
     try:
         with Image.open(upload, formats=("PNG", "JPEG")) as image:
             checked = _check_open_image(image, max_pixels, thumbnail_size)
+    except InvalidImage:
+        # InvalidImage is a ValueError: keep it from the clause below, which
+        # would report every broken rule as corrupt data.
+        raise
     except UnidentifiedImageError as error:
         raise InvalidImage(
             "The file is not a PNG or JPEG image.", code="format"
