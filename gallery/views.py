@@ -5,7 +5,7 @@ import mimetypes
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -58,7 +58,13 @@ class AlbumViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Album.objects.none()
-        return Album.objects.owned_by(self.request.user).with_photo_count()
+        # Meta.ordering does not apply to a GROUP BY query, so pages would
+        # come in no defined order without this.
+        return (
+            Album.objects.owned_by(self.request.user)
+            .with_photo_count()
+            .order_by("-created_at", "-id")
+        )
 
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
@@ -187,3 +193,12 @@ def media(request, token):  # pylint: disable=unused-argument
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def not_found(request, exception):  # pylint: disable=unused-argument
+    """Answer a URL that matches no route with the API's JSON 404 body.
+
+    Clients only speak JSON, and a path parameter that fails its route
+    pattern (an id such as "a/b") must look like any other unknown id.
+    """
+    return JsonResponse({"detail": "Not found."}, status=404)

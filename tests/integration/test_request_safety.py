@@ -506,3 +506,18 @@ def test_album_delete_removes_all_files(
     assert not Photo.objects.filter(album_id=album.pk).exists()
     expected = {kept.image.name, *(d.file.name for d in kept.derivatives.all())}
     assert set(stored_files(media_root)) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/auth/users/me/", PHOTOS, ALBUMS, "/api/v1/photos/top/"]
+)
+def test_options_never_server_error(api, url):
+    response = api.options(url)
+
+    assert response.status_code == 200
+    assert "name" in response.json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/photos/a/b/", "/api/v1/nothing/", "/x"])
+def test_unknown_path_json_not_found(api, path):
+    assert_json_error(api.get(path), 404)
