@@ -71,7 +71,9 @@ class DerivativeInline(admin.TabularInline):
 class PhotoAdmin(admin.ModelAdmin):
     """Photos with a thumbnail preview; counters and files are read-only."""
 
-    list_display = ("preview", "title", "owner", "album", "status", "views", "created_at")
+    list_display = (
+        "preview", "title", "owner", "album", "status", "views", "created_at"
+    )
     list_display_links = ("preview", "title")
     list_filter = ("status", "format")
     list_select_related = ("owner", "album")

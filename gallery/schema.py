@@ -6,6 +6,8 @@ DRF answers any request with a bad token with 401, a failed validation with
 client generated from the schema needs those too.
 """
 
+import re
+
 from drf_spectacular import openapi
 
 ERROR_SCHEMA = {
@@ -29,8 +31,22 @@ BODY_ERRORS = {
 }
 
 
+# Python's \w, \d, \s and \b match any Unicode letter, digit or space, but
+# in an OpenAPI pattern (ECMA-262) they are ASCII only. Django's username
+# pattern ^[\w.@+-]+ accepts "ú", which a schema validator would reject.
+_UNICODE_CLASSES = re.compile(r"\\[wWdDsSbB]")
+
+
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's schema with the standard error responses added."""
+    """drf-spectacular's schema with error responses and portable patterns."""
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        pattern = schema.get("pattern")
+        if pattern and _UNICODE_CLASSES.search(pattern):
+            # The pattern would mean something narrower to clients; the
+            # server still applies the full rule and reports a 400.
+            del schema["pattern"]
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -125,11 +125,12 @@ class PhotoViewSet(
         upload = PhotoUploadSerializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
         photo = upload.save()
-        data = self.get_serializer(Photo.objects.with_derivatives().get(pk=photo.pk)).data
+        created = Photo.objects.with_derivatives().get(pk=photo.pk)
+        data = self.get_serializer(created).data
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PhotoTitleSerializer, responses=PhotoSerializer)
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request, pk=None):  # pylint: disable=unused-argument
         """Rename a photo."""
         photo = self.get_object()
         rename = PhotoTitleSerializer(photo, data=request.data, partial=True)

@@ -1,5 +1,9 @@
 """Shared fixtures: private media folder, users, clients and photos."""
 
+# pytest passes fixtures by parameter name, so fixtures that use other
+# fixtures repeat their names.
+# pylint: disable=redefined-outer-name
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -18,7 +22,9 @@ def stored_files(root):
     """Return the relative paths of every file under a storage folder."""
     if not root.exists():
         return []
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+    return sorted(
+        str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()
+    )
 
 
 @pytest.fixture

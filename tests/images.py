@@ -110,7 +110,8 @@ def exif_with_text_orientation(text):
     value = text.encode("ascii") + b"\x00"
     if len(value) > 4:
         raise ValueError("The orientation text must be at most 3 characters")
-    entry = struct.pack(">HHI", ORIENTATION_TAG, 2, len(value)) + value.ljust(4, b"\x00")
+    entry = struct.pack(">HHI", ORIENTATION_TAG, 2, len(value))
+    entry += value.ljust(4, b"\x00")
     return b"Exif\x00\x00MM\x00*" + struct.pack(">IH", 8, 1) + entry + b"\x00" * 4
 
 
@@ -194,7 +195,9 @@ def pad_png(content, total_size):
     body = content[: -len(iend)]
     missing = total_size - len(content) - 12
     if missing < 0:
-        raise ValueError(f"PNG of {len(content)} bytes cannot be padded to {total_size}")
+        raise ValueError(
+            f"A PNG of {len(content)} bytes cannot be padded to {total_size}"
+        )
     return body + png_chunk(b"teXt", b"padding\x00" + b"x" * (missing - 8)) + iend
 
 

@@ -212,7 +212,9 @@ class Photo(models.Model):
         )
         if derivative is not None:
             self.status = self.Status.READY
-            logger.info("WebP copy of photo %s ready (%d bytes)", self.pk, rendition.size)
+            logger.info(
+                "WebP copy of photo %s ready (%d bytes)", self.pk, rendition.size
+            )
         return derivative
 
 
@@ -243,7 +245,9 @@ class PhotoDerivativeManager(models.Manager):
         except BaseException as error:
             derivative.file.storage.delete(derivative.file.name)
             if isinstance(error, Photo.DoesNotExist):
-                logger.info("Photo %s was deleted before its %s was stored", photo.pk, kind)
+                logger.info(
+                    "Photo %s was deleted before its %s was stored", photo.pk, kind
+                )
                 return None
             raise
         return derivative

@@ -1,11 +1,16 @@
 """Unusual but valid images: each upload gets an upright, right-coloured
 thumbnail and WebP copy of the right size and mode."""
 
+# pytest passes fixtures by parameter name, so test parameters repeat the
+# fixture functions' names.
+# pylint: disable=redefined-outer-name
+
 import io
 
 import pytest
 from PIL import Image, ImageCms
 
+from gallery import tasks
 from gallery.models import Photo, PhotoDerivative
 from tests import factories
 from tests import images as build
@@ -208,7 +213,8 @@ def test_grey_alpha_png_kept(render):
 
 
 def test_rgba_png_alpha_kept(render):
-    picture = build.quadrant_picture((40, 40), "RGBA", [(*c, 255) for c in build.QUADRANTS])
+    opaque = [(*color, 255) for color in build.QUADRANTS]
+    picture = build.quadrant_picture((40, 40), "RGBA", opaque)
     picture.paste((0, 0, 0, 0), (0, 0, 20, 20))
     content = build.encode(picture, "PNG")
 
@@ -308,7 +314,9 @@ def test_64bit_rgba_png_alpha_kept(render):
         assert build.close_to(rendition.getpixel((30, 15)), (128, 128, 128, 255), 3)
 
 
-@pytest.mark.parametrize("image_format,name", [("PNG", "photo.png"), ("JPEG", "photo.jpg")])
+@pytest.mark.parametrize(
+    "image_format,name", [("PNG", "photo.png"), ("JPEG", "photo.jpg")]
+)
 def test_icc_profile_converted_to_srgb(render, image_format, name):
     # Pure red in a profile whose red primary is sRGB's blue is sRGB blue.
     picture = build.quadrant_picture(
@@ -329,7 +337,8 @@ def test_icc_profile_converted_to_srgb(render, image_format, name):
 def test_icc_profile_with_alpha_keeps_alpha(render):
     picture = Image.new("RGBA", (40, 40), (255, 0, 0, 255))
     picture.paste((255, 0, 0, 0), (0, 0, 20, 40))
-    content = build.encode(picture, "PNG", icc_profile=build.swapped_primaries_profile())
+    profile = build.swapped_primaries_profile()
+    content = build.encode(picture, "PNG", icc_profile=profile)
 
     _photo, thumbnail, webp = render(content, name="photo.png")
 
@@ -424,3 +433,32 @@ def test_builder_orientation_matches_pillow():
             shown = ImageOps.exif_transpose(stored)
         assert shown.size == upright.size
         assert_quadrants(shown)
+
+
+def test_webp_job_marks_damaged_original_failed(album):
+    photo = factories.make_photo(
+        album, content=build.noisy_png((64, 64)), name="p.png"
+    )
+    content = read_original(photo)
+    with photo.image.storage.open(photo.image.name, "wb") as stored:
+        stored.write(content[: len(content) // 2])
+
+    assert photo.render_webp() is None
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.FAILED
+    assert photo.get_derivative(PhotoDerivative.Kind.WEBP) is None
+
+
+def test_webp_job_skips_deleted_photo(album):
+    photo = factories.make_photo(album)
+    photo_id = photo.pk
+    photo.delete()
+
+    assert tasks.render_webp(photo_id) is None
+    assert not PhotoDerivative.objects.filter(photo_id=photo_id).exists()
+
+
+def read_original(photo):
+    with photo.image.open("rb") as stored:
+        return stored.read()

@@ -1,6 +1,10 @@
 """Hostile requests: signed links, titles, file names, malformed bodies,
 bad tokens and other users' ids all fail with a 4xx, never a 500."""
 
+# pytest passes fixtures by parameter name, so test parameters repeat the
+# fixture functions' names.
+# pylint: disable=redefined-outer-name
+
 import re
 
 import pytest
@@ -16,7 +20,9 @@ from tests.conftest import client_for, stored_files
 
 PHOTOS = "/api/v1/photos/"
 ALBUMS = "/api/v1/albums/"
-STORAGE_NAME = re.compile(r"^(originals|derivatives)/[0-9a-f]{2}/[0-9a-f]{32}\.(png|jpg|webp)$")
+STORAGE_NAME = re.compile(
+    r"^(originals|derivatives)/[0-9a-f]{2}/[0-9a-f]{32}\.(png|jpg|webp)$"
+)
 
 
 def media_path(url):
@@ -26,6 +32,10 @@ def media_path(url):
 def read_stored(field_file):
     with field_file.open("rb") as stored:
         return stored.read()
+
+
+def png_bytes():
+    return build.encode(build.quadrant_picture(), "PNG")
 
 
 def body_of(response):
@@ -87,7 +97,8 @@ def test_media_link_names_no_path_outside_storage(anon_api, photo):
 
 
 @pytest.mark.parametrize(
-    "junk", ["%E2%98%83%F0%9F%98%80", "%00", "%FF%FE", "caf%C3%A9:abc:def", "..%2F..%2Fetc"]
+    "junk",
+    ["%E2%98%83%F0%9F%98%80", "%00", "%FF%FE", "caf%C3%A9:abc:def", "..%2F..%2Fetc"],
 )
 def test_media_link_non_ascii_junk_not_found(anon_api, junk):
     response = anon_api.get(f"/media/{junk}")
@@ -131,13 +142,17 @@ def test_media_link_rejects_unsafe_methods(anon_api, photo):
 
 
 @pytest.fixture
-def upload(api, album, media_root):
+def upload(api, album):
     def post(title, name="photo.png", content=None):
         if content is None:
             content = build.encode(build.quadrant_picture((20, 20)), "PNG")
         return api.post(
             PHOTOS,
-            {"album": album.pk, "title": title, "image": SimpleUploadedFile(name, content)},
+            {
+                "album": album.pk,
+                "title": title,
+                "image": SimpleUploadedFile(name, content),
+            },
             format="multipart",
         )
 
@@ -166,7 +181,7 @@ BAD_TITLES = [
 
 
 @pytest.mark.parametrize("title,stored", GOOD_TITLES)
-def test_title_unusual_accepted(api, album, upload, title, stored):
+def test_title_unusual_accepted(api, upload, title, stored):
     response = upload(title)
     assert response.status_code == 201, response.content
     assert response.json()["title"] == stored
@@ -183,7 +198,7 @@ def test_title_unusual_accepted(api, album, upload, title, stored):
 
 
 @pytest.mark.parametrize("title,reason", BAD_TITLES)
-def test_title_invalid_rejected(api, photo, album, upload, media_root, title, reason):
+def test_title_invalid_rejected(api, photo, upload, media_root, title, reason):
     before = stored_files(media_root)
 
     response = upload(title)
@@ -208,7 +223,9 @@ def test_title_lone_surrogate_rejected(api, photo):
     # JSON can carry "\ud800", which no database can store as UTF-8.
     body = b'{"title": "a\\ud800b"}'
 
-    renamed = api.generic("PATCH", f"{PHOTOS}{photo.pk}/", body, content_type="application/json")
+    renamed = api.generic(
+        "PATCH", f"{PHOTOS}{photo.pk}/", body, content_type="application/json"
+    )
     created = api.generic("POST", ALBUMS, body, content_type="application/json")
 
     for response in (renamed, created):
@@ -290,7 +307,10 @@ def test_album_wrong_content_type_rejected(api):
         ("multipart/form-data; boundary=abc", b"--xyz\r\nbroken"),
         ("multipart/form-data", b"--xyz\r\n"),
         ("multipart/form-data; boundary=", b"----\r\n"),
-        ("multipart/form-data; boundary=abc", b"--abc\r\nContent-Disposition: x\r\n\r\n"),
+        (
+            "multipart/form-data; boundary=abc",
+            b"--abc\r\nContent-Disposition: x\r\n\r\n",
+        ),
         ("multipart/form-data; boundary=abc", b""),
     ],
 )
@@ -308,7 +328,7 @@ def test_upload_missing_part_rejected(api, album, media_root, missing):
     data = {
         "album": album.pk,
         "title": "Missing",
-        "image": SimpleUploadedFile("p.png", build.encode(build.quadrant_picture(), "PNG")),
+        "image": SimpleUploadedFile("p.png", png_bytes()),
     }
     del data[missing]
 
@@ -322,7 +342,9 @@ def test_upload_missing_part_rejected(api, album, media_root, missing):
 
 def test_upload_image_as_text_field_rejected(api, album):
     response = api.post(
-        PHOTOS, {"album": album.pk, "title": "T", "image": "not a file"}, format="multipart"
+        PHOTOS,
+        {"album": album.pk, "title": "T", "image": "not a file"},
+        format="multipart",
     )
 
     assert_json_error(response, 400)
@@ -330,9 +352,14 @@ def test_upload_image_as_text_field_rejected(api, album):
 
 
 def test_upload_as_json_or_form_rejected(api, album):
-    as_json = api.post(PHOTOS, {"album": album.pk, "title": "T", "image": "x"}, format="json")
+    as_json = api.post(
+        PHOTOS, {"album": album.pk, "title": "T", "image": "x"}, format="json"
+    )
     as_form = api.generic(
-        "POST", PHOTOS, b"album=1&title=T", content_type="application/x-www-form-urlencoded"
+        "POST",
+        PHOTOS,
+        b"album=1&title=T",
+        content_type="application/x-www-form-urlencoded",
     )
 
     assert_json_error(as_json, 400)
@@ -343,13 +370,14 @@ def test_upload_as_json_or_form_rejected(api, album):
 @pytest.mark.parametrize(
     "album_value", ["abc", "", "1.5", "-1", str(10**30), "0x1", "[1]"]
 )
-def test_upload_bad_album_value_rejected(api, album, media_root, album_value):
+@pytest.mark.usefixtures("album")
+def test_upload_bad_album_value_rejected(api, media_root, album_value):
     response = api.post(
         PHOTOS,
         {
             "album": album_value,
             "title": "T",
-            "image": SimpleUploadedFile("p.png", build.encode(build.quadrant_picture(), "PNG")),
+            "image": SimpleUploadedFile("p.png", png_bytes()),
         },
         format="multipart",
     )
@@ -366,7 +394,8 @@ def test_upload_bad_album_value_rejected(api, album, media_root, album_value):
      "ordering=owner__password", "page=abc", "page=99999", "page_size=-1",
      "page_size=abc", "album=1%00"],
 )
-def test_photo_list_bad_query_is_client_error(api, photo, query):
+@pytest.mark.usefixtures("photo")
+def test_photo_list_bad_query_is_client_error(api, query):
     response = api.get(f"{PHOTOS}?{query}")
 
     assert response.status_code < 500
@@ -374,7 +403,8 @@ def test_photo_list_bad_query_is_client_error(api, photo, query):
 
 
 @pytest.mark.parametrize("pk", ["abc", str(10**30), "-1", "0", "1e3", "%00"])
-def test_detail_bad_id_not_found(api, photo, pk):
+@pytest.mark.usefixtures("photo")
+def test_detail_bad_id_not_found(api, pk):
     for url in (f"{PHOTOS}{pk}/", f"{ALBUMS}{pk}/"):
         response = api.get(url)
         assert response.status_code == 404, (url, response.content)
@@ -395,7 +425,9 @@ def test_detail_bad_id_not_found(api, photo, pk):
     ],
 )
 def test_wrong_method_not_allowed(api, photo, method, url):
-    target = url.format(photos=PHOTOS, albums=ALBUMS, photo=photo.pk, album=photo.album_id)
+    target = url.format(
+        photos=PHOTOS, albums=ALBUMS, photo=photo.pk, album=photo.album_id
+    )
 
     response = getattr(api, method)(target, {}, format="json")
 
@@ -474,7 +506,9 @@ def test_other_users_ids_not_found(other_api, photo, media_root):
 # --- Deletion leaves no files ------------------------------------------------
 
 
-def test_photo_delete_removes_files(api, album, media_root, django_capture_on_commit_callbacks):
+def test_photo_delete_removes_files(
+    api, album, media_root, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         kept = factories.make_photo(album, title="Kept")
         gone = factories.make_photo(album, title="Gone")

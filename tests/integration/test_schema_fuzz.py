@@ -6,6 +6,10 @@ not be a server error and must match the documented status codes, content
 types and response schemas.
 """
 
+# pytest passes fixtures by parameter name, so test parameters repeat the
+# fixture functions' names.
+# pylint: disable=redefined-outer-name
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -28,7 +32,10 @@ schema = schemathesis.openapi.from_dict(
     # Logging out revokes the token the other cases need; account deletion
     # and password changes likewise end the session. They are covered by
     # ordinary tests.
-    path_regex=r"/auth/(token/logout|users/me|users/set_|users/reset_|users/activation|users/resend)",
+    path_regex=(
+        r"/auth/(token/logout|users/me|users/set_|users/reset_"
+        r"|users/activation|users/resend)"
+    ),
     method="POST",
 )
 # Send every request, including the checks' own probes, to the application
@@ -74,3 +81,20 @@ def test_api_conforms_to_schema(case, auth_headers):
         # credentials), so these two checks would only report that design.
         excluded_checks=[negative_data_rejection, positive_data_acceptance],
     )
+
+
+def test_schema_has_no_ascii_only_username_pattern():
+    # Django accepts "ú" as a username; an ECMA-262 \w pattern would not.
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    schemas = document["components"]["schemas"]
+    username = schemas["UserCreate"]["properties"]["username"]
+
+    assert "pattern" not in username
+    assert username["maxLength"] == 150
+
+
+def test_schema_documents_upload_errors():
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    responses = document["paths"]["/api/v1/photos/"]["post"]["responses"]
+
+    assert {"201", "400", "401", "404", "413", "415"} <= set(responses)
