@@ -10,6 +10,8 @@ from drf_spectacular.views import (
 
 from gallery.views import media
 
+handler404 = "gallery.views.not_found"
+
 api_v1 = [
     path("auth/", include("djoser.urls")),
     path("auth/", include("djoser.urls.authtoken")),

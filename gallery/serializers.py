@@ -13,9 +13,19 @@ from .models import Album, Photo, PhotoDerivative
 
 
 def validate_printable(value):
-    """Reject control characters such as NUL, newlines and escapes in titles."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
+    """Reject control characters and lone surrogates in titles.
+
+    Control characters (NUL, newlines, escapes) have no place in a title,
+    and PostgreSQL cannot store NUL. A lone surrogate, which JSON can encode
+    as "\\ud800", is not valid UTF-8, so no database could store it.
+    """
+    categories = {unicodedata.category(char) for char in value}
+    if "Cc" in categories:
         raise serializers.ValidationError("Control characters are not allowed.")
+    if "Cs" in categories:
+        raise serializers.ValidationError(
+            "Surrogate code points are not allowed; send valid Unicode text."
+        )
     return value
 
 

@@ -5,7 +5,7 @@ import mimetypes
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -194,3 +194,12 @@ def media(request, token):  # pylint: disable=unused-argument
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def not_found(request, exception):  # pylint: disable=unused-argument
+    """Answer a URL that matches no route with the API's JSON 404 body.
+
+    Clients only speak JSON, and a path parameter that fails its route
+    pattern (an id such as "a/b") must look like any other unknown id.
+    """
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -1,5 +1,9 @@
 """Shared fixtures: private media folder, users, clients and photos."""
 
+# pytest passes fixtures by parameter name, so fixtures that use other
+# fixtures repeat their names.
+# pylint: disable=redefined-outer-name
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient

@@ -137,7 +137,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "gallery.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gallery.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "gallery.metadata.ViewMetadata",
     # Anonymous clients only reach the auth endpoints, so the anonymous rate
     # is the brake on password guessing and mass registration.
     "DEFAULT_THROTTLE_CLASSES": [

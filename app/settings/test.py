@@ -26,3 +26,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "root": {"level": "WARNING"},
 }
+
+# Django's live test server wraps the app in a handler that serves MEDIA_URL
+# and fails on every request when it is None. A URL on another host makes
+# that handler serve nothing, so media stay reachable only by signed links.
+MEDIA_URL = "https://media.invalid/"

@@ -26,6 +26,10 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, IndexError, EOFError)
 
 _SRGB_PROFILE = ImageCms.createProfile("sRGB")
 
+ORIENTATION_TAG = 0x0112
+# libwebp stores at most 16383 pixels a side; longer pictures are shrunk.
+WEBP_MAX_SIDE = 16383
+
 
 class InvalidImage(ValueError):
     """An upload that is not an acceptable image; the message says why."""
@@ -110,6 +114,10 @@ def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
     try:
         with Image.open(upload, formats=("PNG", "JPEG")) as image:
             checked = _check_open_image(image, max_pixels, thumbnail_size)
+    except InvalidImage:
+        # InvalidImage is a ValueError: keep it from the clause below, which
+        # would report every broken rule as corrupt data.
+        raise
     except UnidentifiedImageError as error:
         raise InvalidImage(
             "The file is not a PNG or JPEG image.", code="format"
@@ -154,10 +162,15 @@ def oriented_size(image):
 
 
 def _orientation(image):
-    try:
-        return int(image.getexif().get(0x0112, 1))
-    except (TypeError, ValueError):
-        return 1
+    """Return the EXIF orientation, or 1 when it is missing or invalid.
+
+    The tag is a SHORT from 1 to 8 (EXIF 2.32); anything else, including a
+    number written as text, is ignored as ImageOps.exif_transpose() does.
+    """
+    value = image.getexif().get(ORIENTATION_TAG, 1)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 8:
+        return value
+    return 1
 
 
 def make_thumbnail(image, max_side):
@@ -187,12 +200,18 @@ def encode_for_thumbnail(picture):
 
 
 def make_webp(source, *, quality, method):
-    """Decode an original fully and return its upright WebP copy."""
+    """Decode an original fully and return its upright WebP copy.
+
+    The copy has the original's size unless a side is longer than WebP
+    allows, in which case it is shrunk to fit with its aspect ratio kept.
+    """
     with Image.open(source, formats=("PNG", "JPEG")) as image:
         image.seek(0)
         image.load()
         orientation = _orientation(image)
         picture = _transpose(to_srgb(image), orientation)
+    if max(picture.size) > WEBP_MAX_SIDE:
+        picture.thumbnail((WEBP_MAX_SIDE, WEBP_MAX_SIDE), Image.Resampling.LANCZOS)
     return encode(picture, "WEBP", quality=quality, method=method)
 
 
@@ -219,52 +238,63 @@ def to_srgb(image):
 
     Covers palette images with a transparent index or alpha table, grey with
     or without alpha, 16-bit grey (scaled, not clipped), CMYK and YCCK, and
-    converts any embedded ICC profile to sRGB.
+    converts any embedded ICC profile to sRGB. A profile that does not fit
+    the pixels or cannot be read is ignored.
     """
-    has_alpha = _has_alpha(image)
     picture = image
-    if picture.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit grey: scale 0..65535 down to 0..255 instead of clipping,
-        # which would turn most pixels white.
-        picture = picture.convert("I").point(lambda value: value / 257).convert("L")
-    target_mode = "RGBA" if has_alpha else "RGB"
+    if picture.mode in SIXTEEN_BIT_GREY_MODES:
+        picture = _grey_to_8bit(picture)
+    alpha = None
+    if _has_alpha(picture):
+        alpha = picture.convert("RGBA").getchannel("A")
+    colour = _colour_channels(picture)
     profile = image.info.get("icc_profile")
-    if profile and picture.mode in ("RGB", "RGBA", "CMYK", "L", "LA"):
-        converted = _convert_profile(picture, profile, target_mode)
-        if converted is not None:
-            return _strip(converted)
-    if picture.mode == "P" or picture.mode == "PA":
-        picture = picture.convert("RGBA" if has_alpha else "RGB")
-    return _strip(picture.convert(target_mode))
-
-
-def _has_alpha(image):
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
-        return True
-    return "transparency" in image.info
-
-
-def _convert_profile(picture, profile, target_mode):
-    try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-        if picture.mode in ("L", "LA"):
-            picture = picture.convert(target_mode)
-        alpha = picture.getchannel("A") if picture.mode == "RGBA" else None
-        if alpha is not None:
-            picture = picture.convert("RGB")
-        converted = ImageCms.profileToProfile(
-            picture, source, _SRGB_PROFILE, outputMode="RGB"
-        )
-    except (ImageCms.PyCMSError, OSError, ValueError):
-        return None
+    converted = _convert_profile(colour, profile) if profile else None
+    if converted is None:
+        converted = colour.convert("RGB")
     if alpha is not None:
         converted.putalpha(alpha)
+    converted.info = {}
     return converted
 
 
-def _strip(picture):
-    picture.info = {}
-    return picture
+SIXTEEN_BIT_GREY_MODES = ("I;16", "I;16B", "I;16L", "I")
+
+
+def _grey_to_8bit(picture):
+    # Scale 0..65535 down to 0..255 instead of clipping, which would turn
+    # most pixels white. A 16-bit transparent grey level becomes the scaled
+    # level, which may also match a few neighbouring shades.
+    scaled = picture.convert("I").point(lambda value: value / 257).convert("L")
+    transparency = picture.info.get("transparency")
+    if isinstance(transparency, int):
+        scaled.info["transparency"] = transparency // 257
+    return scaled
+
+
+def _has_alpha(picture):
+    if picture.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        return True
+    return "transparency" in picture.info
+
+
+def _colour_channels(picture):
+    """Return the picture without alpha, in a mode an ICC transform accepts."""
+    if picture.mode in ("L", "CMYK", "RGB"):
+        return picture
+    if picture.mode in ("1", "LA", "La"):
+        return picture.convert("L")
+    return picture.convert("RGBA").convert("RGB")
+
+
+def _convert_profile(picture, profile):
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        return ImageCms.profileToProfile(
+            picture, source, _SRGB_PROFILE, outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
 
 
 def encode(picture, image_format, **options):

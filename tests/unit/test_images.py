@@ -75,11 +75,6 @@ def test_check_upload_rejects(content, name, limits, code):
     assert str(raised.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="InvalidImage is a ValueError, so check_upload's handler for "
-    "decode errors turns the pixel cap error into 'corrupt'",
-)
 def test_check_upload_pixel_cap_names_dimensions():
     content = factories.image_bytes("PNG", size=(200, 100))
 
