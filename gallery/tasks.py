@@ -2,7 +2,7 @@
 
 import logging
 
-from .models import Photo
+from .models import Photo, Slideshow
 
 logger = logging.getLogger(__name__)
 
@@ -15,3 +15,13 @@ def render_webp(photo_id):
         return None
     derivative = photo.render_webp()
     return derivative.pk if derivative else None
+
+
+def build_slideshow(slideshow_id):
+    """Build one slideshow's video; a slideshow deleted meanwhile is skipped."""
+    slideshow = Slideshow.objects.filter(pk=slideshow_id).first()
+    if slideshow is None:
+        logger.info("Slideshow %s was deleted before it was built", slideshow_id)
+        return None
+    slideshow.build()
+    return slideshow.status

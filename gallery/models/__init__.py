@@ -1,5 +1,6 @@
 """Models of the gallery app, one module per concept."""
 
 from .photos import Album, Photo, PhotoDerivative
+from .slideshows import NoPhotos, Slideshow
 
-__all__ = ["Album", "Photo", "PhotoDerivative"]
+__all__ = ["Album", "NoPhotos", "Photo", "PhotoDerivative", "Slideshow"]
