@@ -253,6 +253,9 @@ class Slideshow(models.Model):
                         _video_upload_to(self, path.name), File(encoded)
                     )
             self._finish(stored_name, info)
+        except NoPhotos as error:
+            logger.warning("Slideshow %s build failed: %s", self.pk, error)
+            self._fail(error)
         # The job must end in a final state whatever went wrong (Pillow,
         # ffmpeg, storage or database), or the client polls a job that stays
         # "running"; the text is stored for the client and the traceback
