@@ -201,7 +201,7 @@ class SlideshowViewSet(
         except django_exceptions.PermissionDenied as error:
             raise PermissionDenied(str(error)) from error
         except NoPhotos as error:
-            raise ValidationError({"scope": str(error)}) from error
+            raise ValidationError({"scope": [str(error)]}) from error
         return Response(
             self.get_serializer(slideshow).data,
             status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK,

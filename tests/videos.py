@@ -70,4 +70,5 @@ def read_frames(path):
 
 def mean_colour(frame, left, top, right, bottom):
     """Return the mean RGB colour of a frame region as three floats."""
-    return tuple(float(value) for value in frame[top:bottom, left:right].mean(axis=(0, 1)))
+    region = frame[top:bottom, left:right]
+    return tuple(float(value) for value in region.mean(axis=(0, 1)))

@@ -139,59 +139,101 @@ class _ProgressLogger(proglog.ProgressBarLogger):
                 self.report(value + 1, total)
 
 
-def render_slideshow(
-    sources, path, *, size, seconds_per_photo, fps, background, progress=None
-):
+@dataclass(frozen=True)
+class SlideshowOptions:
+    """How a slideshow looks: frame size, timing and bar colour."""
+
+    size: tuple  # (width, height) in pixels, both even
+    seconds_per_photo: float
+    fps: int
+    background: tuple  # RGB
+
+    @property
+    def frames_per_photo(self):
+        """Number of frames each photo is shown for, at least 1."""
+        return max(1, round(self.seconds_per_photo * self.fps))
+
+
+class _Progress:
+    """Maps work done to a percentage and passes it to a callback.
+
+    Preparing a photo is weighted like encoding one photo's frames. The
+    weight only shapes the figure shown to the client.
+    """
+
+    def __init__(self, callback, photo_count, frames_per_photo):
+        self.callback = callback
+        self.step = frames_per_photo
+        self.total = 2 * photo_count * frames_per_photo
+
+    def prepared(self, photo_count):
+        self._report(photo_count * self.step)
+
+    def encoded(self, frame_count, photo_count):
+        self._report(photo_count * self.step + frame_count)
+
+    def _report(self, done):
+        if self.callback is not None:
+            self.callback(min(100, done * 100 // self.total))
+
+
+def render_slideshow(sources, path, options, progress=None):
     """Encode photos into a WebM file at ``path``, one after another.
 
     ``sources`` is a sequence of callables that each return an open file
-    object of a photo. Each photo shows for ``seconds_per_photo`` seconds at
-    ``fps`` frames per second. ``progress``, when given, is called with a
-    percentage from 0 to 100 as photos are prepared and frames are encoded.
-    Returns a ``VideoInfo``. Raises ``ValueError`` for an empty sequence;
-    decoding errors from Pillow and ``OSError`` from ffmpeg propagate.
+    object of a photo; ``options`` is a ``SlideshowOptions``. ``progress``,
+    when given, is called with a percentage from 0 to 100 as photos are
+    prepared and frames are encoded. Returns a ``VideoInfo``. Raises
+    ``ValueError`` for an empty sequence; decoding errors from Pillow and
+    ``OSError`` from ffmpeg propagate.
     """
     if not sources:
         raise ValueError("A slideshow needs at least one photo.")
-    frames_per_photo = max(1, round(seconds_per_photo * fps))
-    frame_count = frames_per_photo * len(sources)
-    # Preparing a photo costs about as much as encoding a few frames; the
-    # weight only shapes the progress figure.
-    prepare_weight = frames_per_photo
-    total_work = prepare_weight * len(sources) + frame_count
-
-    def report(done):
-        if progress is not None:
-            progress(min(100, done * 100 // total_work))
-
+    tracker = _Progress(progress, len(sources), options.frames_per_photo)
     frames = []
     for open_source in sources:
         with open_source() as source:
-            frames.append(letterbox(source, size, background))
-        report(prepare_weight * len(frames))
-    prepared = prepare_weight * len(frames)
+            frames.append(letterbox(source, options.size, options.background))
+        tracker.prepared(len(frames))
+    frame_count = encode_frames(
+        frames,
+        path,
+        options,
+        progress=lambda done: tracker.encoded(done, len(frames)),
+    )
+    return VideoInfo(frame_count=frame_count, fps=options.fps, size=path_size(path))
+
+
+def encode_frames(frames, path, options, progress=None):
+    """Encode RGB frame arrays, each held for one photo's time, as VP9 WebM.
+
+    Returns the number of frames written. ``progress`` is called with the
+    number of frames encoded so far.
+    """
+    per_photo = options.frames_per_photo
+    frame_count = per_photo * len(frames)
 
     def frame_at(time):
-        index = round(time * fps) // frames_per_photo
+        index = round(time * options.fps) // per_photo
         return frames[min(index, len(frames) - 1)]
 
     # moviepy writes int(duration * fps) frames; the extra half frame keeps
     # float rounding from dropping the last one.
-    clip = VideoClip(frame_at, duration=(frame_count + 0.5) / fps)
+    clip = VideoClip(frame_at, duration=(frame_count + 0.5) / options.fps)
     try:
         clip.write_videofile(
             str(path),
-            fps=fps,
+            fps=options.fps,
             codec=CODEC,
             audio=False,
             ffmpeg_params=list(ENCODER_OPTIONS),
-            logger=_ProgressLogger(lambda done, _total: report(prepared + done)),
+            logger=_ProgressLogger(
+                lambda done, _total: progress(done) if progress else None
+            ),
         )
     finally:
         clip.close()
-    return VideoInfo(
-        frame_count=frame_count, fps=fps, size=path_size(path)
-    )
+    return frame_count
 
 
 def path_size(path):

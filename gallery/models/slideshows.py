@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import tempfile
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
@@ -33,16 +34,14 @@ def _video_upload_to(_instance, filename):
     return random_name("slideshows", Path(filename).suffix)
 
 
-def render_settings():
-    """Return the settings that shape a slideshow video, as a dict."""
-    return {
-        "frame_width": settings.GALLERY_SLIDESHOW_FRAME_WIDTH,
-        "seconds_per_photo": settings.GALLERY_SLIDESHOW_SECONDS_PER_PHOTO,
-        "fps": settings.GALLERY_SLIDESHOW_FPS,
-        "background": list(settings.GALLERY_SLIDESHOW_BACKGROUND),
-        "codec": video.CODEC,
-        "encoder_options": list(video.ENCODER_OPTIONS),
-    }
+def slideshow_options():
+    """Return the ``SlideshowOptions`` the settings describe."""
+    return video.SlideshowOptions(
+        size=video.frame_size(settings.GALLERY_SLIDESHOW_FRAME_WIDTH),
+        seconds_per_photo=settings.GALLERY_SLIDESHOW_SECONDS_PER_PHOTO,
+        fps=settings.GALLERY_SLIDESHOW_FPS,
+        background=tuple(settings.GALLERY_SLIDESHOW_BACKGROUND),
+    )
 
 
 def fingerprint(photos):
@@ -58,7 +57,11 @@ def fingerprint(photos):
             [photo.pk, photo.image.name, photo.size, photo.width, photo.height]
             for photo in photos
         ],
-        "render": render_settings(),
+        "render": {
+            **asdict(slideshow_options()),
+            "codec": video.CODEC,
+            "encoder_options": video.ENCODER_OPTIONS,
+        },
     }
     encoded = json.dumps(facts, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(encoded.encode()).hexdigest()
@@ -273,17 +276,14 @@ class Slideshow(models.Model):
         return video.render_slideshow(
             [partial(open_photo, photo) for photo in photos],
             path,
-            size=video.frame_size(settings.GALLERY_SLIDESHOW_FRAME_WIDTH),
-            seconds_per_photo=settings.GALLERY_SLIDESHOW_SECONDS_PER_PHOTO,
-            fps=settings.GALLERY_SLIDESHOW_FPS,
-            background=tuple(settings.GALLERY_SLIDESHOW_BACKGROUND),
+            slideshow_options(),
             progress=self._report_progress,
         )
 
     def _report_progress(self, percent):
         step = percent - percent % PROGRESS_STEP
         # 100 is written by _finish together with the ready status.
-        if step > self.progress and step < 100:
+        if self.progress < step < 100:
             self._update(progress=step)
 
     def _finish(self, stored_name, info):

@@ -82,7 +82,9 @@ def test_fit_picture_never_stretches():
         assert placement.top == (frame[1] - placement.height) // 2
 
 
-@pytest.mark.parametrize("bad", [(0, 10, 320, 180), (10, 0, 320, 180), (10, 10, 0, 180)])
+@pytest.mark.parametrize(
+    "bad", [(0, 10, 320, 180), (10, 0, 320, 180), (10, 10, 0, 180)]
+)
 def test_fit_picture_rejects_zero_sizes(bad):
     with pytest.raises(ValueError, match="at least 1 pixel"):
         fit_picture(*bad)

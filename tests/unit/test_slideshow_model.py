@@ -19,8 +19,12 @@ def _photos(album, count, capture):
     return created
 
 
-@pytest.fixture
-def ranked(album, django_capture_on_commit_callbacks):
+def _stored_videos(root):
+    return [name for name in stored_files(root) if name.startswith("slideshows/")]
+
+
+@pytest.fixture(name="ranked")
+def fixture_ranked(album, django_capture_on_commit_callbacks):
     return _photos(album, 3, django_capture_on_commit_callbacks)
 
 
@@ -29,13 +33,15 @@ def _request(user, scope, capture):
         return Slideshow.objects.request(user, scope)
 
 
-def test_select_photos_mine_in_ranking_order(user, ranked, other_user, settings):
+def test_select_photos_mine_in_ranking_order(user, ranked, other_user):
     factories.make_photo(factories.make_album(other_user))
     selected = Slideshow.objects.select_photos(user, Slideshow.Scope.MINE)
     assert [photo.pk for photo in selected] == [photo.pk for photo in ranked]
 
 
-def test_select_photos_site_top_10(user, other_user, django_capture_on_commit_callbacks):
+def test_select_photos_site_top_10(
+    user, other_user, django_capture_on_commit_callbacks
+):
     mine = _photos(factories.make_album(user), 6, django_capture_on_commit_callbacks)
     theirs = _photos(
         factories.make_album(other_user), 6, django_capture_on_commit_callbacks
@@ -48,7 +54,8 @@ def test_select_photos_site_top_10(user, other_user, django_capture_on_commit_ca
     assert mine[0] in selected and theirs[0] in selected
 
 
-def test_request_site_needs_staff(user, ranked):
+@pytest.mark.usefixtures("ranked")
+def test_request_site_needs_staff(user):
     with pytest.raises(PermissionDenied):
         Slideshow.objects.request(user, Slideshow.Scope.SITE)
     assert not Slideshow.objects.exists()
@@ -77,7 +84,8 @@ def test_request_builds_ready_video(user, ranked, django_capture_on_commit_callb
     assert slideshow.video.name.endswith(".webm")
 
 
-def test_reuse_when_top_unchanged(user, ranked, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("ranked")
+def test_reuse_when_top_unchanged(user, django_capture_on_commit_callbacks):
     first, _queued = _request(user, "mine", django_capture_on_commit_callbacks)
     again, queued = _request(user, "mine", django_capture_on_commit_callbacks)
     assert queued is False
@@ -85,7 +93,8 @@ def test_reuse_when_top_unchanged(user, ranked, django_capture_on_commit_callbac
     assert Slideshow.objects.count() == 1
 
 
-def test_reuse_returns_pending_job(user, ranked):
+@pytest.mark.usefixtures("ranked")
+def test_reuse_returns_pending_job(user):
     first, queued = Slideshow.objects.request(user, "mine")
     again, queued_again = Slideshow.objects.request(user, "mine")
     assert queued is True
@@ -122,8 +131,9 @@ def test_no_reuse_when_photo_replaced(
     assert second.pk != first.pk
 
 
+@pytest.mark.usefixtures("ranked")
 def test_no_reuse_when_settings_change(
-    user, ranked, settings, django_capture_on_commit_callbacks
+    user, settings, django_capture_on_commit_callbacks
 ):
     first, _queued = _request(user, "mine", django_capture_on_commit_callbacks)
     settings.GALLERY_SLIDESHOW_SECONDS_PER_PHOTO = 2
@@ -134,7 +144,8 @@ def test_no_reuse_when_settings_change(
     assert second.duration == 3 * 2
 
 
-def test_no_reuse_of_failed_job(user, ranked, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("ranked")
+def test_no_reuse_of_failed_job(user, django_capture_on_commit_callbacks):
     first, _queued = _request(user, "mine", django_capture_on_commit_callbacks)
     Slideshow.objects.filter(pk=first.pk).update(status=Slideshow.Status.FAILED)
     second, queued = _request(user, "mine", django_capture_on_commit_callbacks)
@@ -142,8 +153,9 @@ def test_no_reuse_of_failed_job(user, ranked, django_capture_on_commit_callbacks
     assert second.pk != first.pk
 
 
+@pytest.mark.usefixtures("ranked")
 def test_site_video_shared_between_staff(
-    staff_user, ranked, django_capture_on_commit_callbacks
+    staff_user, django_capture_on_commit_callbacks
 ):
     first, _queued = _request(staff_user, "site", django_capture_on_commit_callbacks)
     first.refresh_from_db()
@@ -157,8 +169,9 @@ def test_site_video_shared_between_staff(
     assert shared.size == first.size
 
 
+@pytest.mark.usefixtures("ranked")
 def test_mine_never_reuses_other_users_video(
-    user, other_user, ranked, django_capture_on_commit_callbacks
+    user, other_user, django_capture_on_commit_callbacks
 ):
     _request(user, "mine", django_capture_on_commit_callbacks)
     _photos(factories.make_album(other_user), 1, django_capture_on_commit_callbacks)
@@ -177,7 +190,7 @@ def test_build_fails_on_corrupt_photo(
     assert slideshow.error
     assert not slideshow.video
     assert slideshow.finished_at is not None
-    assert not [name for name in stored_files(media_root) if name.startswith("slideshows")]
+    assert not _stored_videos(media_root)
 
 
 def test_build_fails_when_photo_deleted(user, ranked):
@@ -190,14 +203,16 @@ def test_build_fails_when_photo_deleted(user, ranked):
     assert f"Photos {deleted_id} were deleted" in slideshow.error
 
 
-def test_build_of_deleted_slideshow_keeps_no_file(user, ranked, media_root):
+@pytest.mark.usefixtures("ranked")
+def test_build_of_deleted_slideshow_keeps_no_file(user, media_root):
     slideshow, _queued = Slideshow.objects.request(user, "mine")
     Slideshow.objects.filter(pk=slideshow.pk).delete()
     slideshow.build()
-    assert not [name for name in stored_files(media_root) if name.startswith("slideshows")]
+    assert not _stored_videos(media_root)
 
 
-def test_build_skips_ready_slideshow(user, ranked, django_capture_on_commit_callbacks):
+@pytest.mark.usefixtures("ranked")
+def test_build_skips_ready_slideshow(user, django_capture_on_commit_callbacks):
     slideshow, _queued = _request(user, "mine", django_capture_on_commit_callbacks)
     slideshow.refresh_from_db()
     name = slideshow.video.name
@@ -206,7 +221,8 @@ def test_build_skips_ready_slideshow(user, ranked, django_capture_on_commit_call
     assert slideshow.video.name == name
 
 
-def test_build_reports_progress(user, ranked, monkeypatch):
+@pytest.mark.usefixtures("ranked")
+def test_build_reports_progress(user, monkeypatch):
     slideshow, _queued = Slideshow.objects.request(user, "mine")
     written = []
     original = Slideshow._update  # pylint: disable=protected-access
@@ -226,8 +242,9 @@ def test_build_reports_progress(user, ranked, monkeypatch):
     assert written[-1] == (Slideshow.Status.READY, 100)
 
 
+@pytest.mark.usefixtures("ranked")
 def test_delete_removes_video_after_commit(
-    user, ranked, media_root, django_capture_on_commit_callbacks
+    user, media_root, django_capture_on_commit_callbacks
 ):
     slideshow, _queued = _request(user, "mine", django_capture_on_commit_callbacks)
     slideshow.refresh_from_db()
@@ -238,8 +255,9 @@ def test_delete_removes_video_after_commit(
     assert name not in stored_files(media_root)
 
 
+@pytest.mark.usefixtures("ranked")
 def test_delete_keeps_shared_video(
-    staff_user, ranked, media_root, django_capture_on_commit_callbacks
+    staff_user, media_root, django_capture_on_commit_callbacks
 ):
     first, _queued = _request(staff_user, "site", django_capture_on_commit_callbacks)
     colleague = factories.make_user(is_staff=True)
