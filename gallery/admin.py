@@ -181,7 +181,7 @@ class SlideshowAdmin(admin.ModelAdmin):
 
     @admin.display(description="Video")
     def video_link(self, slideshow):
-        """A signed, expiring link to the video once it is ready."""
+        """Link the video through a signed, expiring URL once it is ready."""
         if slideshow.status != Slideshow.Status.READY or not slideshow.video:
             return "-"
         return format_html(

@@ -141,7 +141,7 @@ class _ProgressLogger(proglog.ProgressBarLogger):
 
 @dataclass(frozen=True)
 class SlideshowOptions:
-    """How a slideshow looks: frame size, timing and bar colour."""
+    """Frame size, timing and bar colour of a slideshow."""
 
     size: tuple  # (width, height) in pixels, both even
     seconds_per_photo: float

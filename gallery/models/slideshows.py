@@ -259,10 +259,9 @@ class Slideshow(models.Model):
         except NoPhotos as error:
             logger.warning("Slideshow %s build failed: %s", self.pk, error)
             self._fail(error)
-        # The job must end in a final state whatever went wrong (Pillow,
-        # ffmpeg, storage or database), or the client polls a job that stays
-        # "running"; the text is stored for the client and the traceback
-        # logged.
+        # Any error (Pillow, ffmpeg, storage or database) must end the job as
+        # failed, because otherwise the client polls a job that stays
+        # "running". The client sees the error text and the log the traceback.
         except Exception as error:  # pylint: disable=broad-exception-caught
             logger.exception("Slideshow %s build failed", self.pk)
             if stored_name:

@@ -159,8 +159,10 @@ def test_letterbox_applies_exif_orientation():
     assert tuple(frame[90, 100]) == (0, 0, 0)
     top = frame[20, 160].astype(int)
     bottom = frame[160, 160].astype(int)
-    assert top[0] > 200 and top[2] < 60
-    assert bottom[2] > 200 and bottom[0] < 60
+    assert top[0] > 200
+    assert top[2] < 60
+    assert bottom[2] > 200
+    assert bottom[0] < 60
     assert np.all(frame[:, 110] == 0)
 
 
