@@ -235,10 +235,16 @@ def mean_psnr(path, stills, fps, seconds_each):
         if index % per_photo != per_photo // 2:
             continue
         decoded = np.frombuffer(frame, dtype=np.uint8).reshape(height, width, 3)
-        still = stills[index // per_photo].astype(np.float64)
-        error = np.mean((decoded.astype(np.float64) - still) ** 2)
-        scores.append(10 * np.log10(255**2 / max(error, 1e-10)))
+        scores.append(psnr(decoded, stills[index // per_photo]))
     return float(np.mean(scores))
+
+
+def psnr(decoded, reference):
+    """Return the peak signal-to-noise ratio of two 8-bit images in dB."""
+    import numpy as np  # pylint: disable=import-outside-toplevel
+
+    error = np.mean((decoded.astype(np.float64) - reference.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255**2 / max(error, 1e-10)))
 
 
 def trial_encode(workdir, fps, encoder_options):
@@ -246,8 +252,9 @@ def trial_encode(workdir, fps, encoder_options):
     from moviepy import VideoClip  # pylint: disable=import-outside-toplevel
 
     stills = load_stills(workdir / "frames")
-    meta = json.loads((workdir / "meta.json").read_text())
-    seconds_each = meta["seconds_per_photo"]
+    seconds_each = json.loads((workdir / "meta.json").read_text())[
+        "seconds_per_photo"
+    ]
 
     def frame_at(time_point):
         return stills[min(int(time_point // seconds_each), len(stills) - 1)]
@@ -265,16 +272,15 @@ def trial_encode(workdir, fps, encoder_options):
     )
     seconds = time.perf_counter() - started
     own, children = peak_memory()
-    psnr = mean_psnr(output, stills, fps, seconds_each)
-    size = output.stat().st_size
-    output.unlink()
-    return {
+    result = {
         "seconds": seconds,
-        "bytes": size,
+        "bytes": output.stat().st_size,
         "python_mib": own,
         "ffmpeg_mib": children,
-        "psnr": psnr,
+        "psnr": mean_psnr(output, stills, fps, seconds_each),
     }
+    output.unlink()
+    return result
 
 
 def run_child(workdir, trial, extra=()):

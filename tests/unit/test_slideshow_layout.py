@@ -172,3 +172,16 @@ def test_letterbox_large_jpeg_shrinks():
     )
     assert frame.shape == (180, 320, 3)
     assert abs(int(frame[90, 160, 0]) - 200) < 8
+
+
+def test_render_slideshow_rejects_empty(tmp_path):
+    options = video.SlideshowOptions((320, 180), 1, 2, (0, 0, 0))
+    with pytest.raises(ValueError, match="at least one photo"):
+        video.render_slideshow([], tmp_path / "empty.webm", options)
+    assert not (tmp_path / "empty.webm").exists()
+
+
+def test_options_frames_per_photo():
+    assert video.SlideshowOptions((320, 180), 3, 2, (0, 0, 0)).frames_per_photo == 6
+    assert video.SlideshowOptions((320, 180), 0.1, 2, (0, 0, 0)).frames_per_photo == 1
+    assert video.SlideshowOptions((320, 180), 2.5, 3, (0, 0, 0)).frames_per_photo == 8

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from gallery import tasks
 from gallery.models import NoPhotos, Photo, Slideshow
 from tests import factories
 from tests.conftest import stored_files
@@ -269,3 +270,15 @@ def test_delete_keeps_shared_video(
     with django_capture_on_commit_callbacks(execute=True):
         shared.delete()
     assert shared.video.name not in stored_files(media_root)
+
+
+@pytest.mark.django_db
+def test_task_skips_deleted_slideshow():
+    assert tasks.build_slideshow(987_654) is None
+
+
+def test_task_returns_final_status(user, ranked):
+    slideshow, _queued = Slideshow.objects.request(user, "mine")
+    assert tasks.build_slideshow(slideshow.pk) == Slideshow.Status.READY
+    slideshow.refresh_from_db()
+    assert slideshow.photo_ids == [photo.pk for photo in ranked]
