@@ -1,4 +1,4 @@
-"""Admin for albums, photos and the top photo emails.
+"""Admin for albums, photos, slideshows and the top photo emails.
 
 Photo uploads follow the same rules as the API.
 """
@@ -7,14 +7,17 @@ import logging
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils.html import format_html
 
 from . import links
 from .media import images
 from .models import (
     Album,
+    NoPhotos,
     Photo,
     PhotoDerivative,
+    Slideshow,
     TopPhotoNotice,
     TopPhotoNoticeTemplate,
 )
@@ -228,8 +231,90 @@ class TopPhotoNoticeAdmin(admin.ModelAdmin):
     date_hierarchy = "sent_at"
     raw_id_fields = ("user",)
 
+
+@admin.register(Slideshow)
+class SlideshowAdmin(admin.ModelAdmin):
+    """Slideshow jobs with a link to the video; built by jobs, never edited."""
+
+    list_display = (
+        "id",
+        "requested_by",
+        "scope",
+        "status",
+        "progress",
+        "created_at",
+        "finished_at",
+        "video_link",
+    )
+    list_filter = ("status", "scope")
+    list_select_related = ("requested_by",)
+    search_fields = ("requested_by__username",)
+    fields = (
+        "requested_by",
+        "scope",
+        "status",
+        "progress",
+        "photo_ids",
+        "video_link",
+        "size",
+        "duration",
+        "created_at",
+        "finished_at",
+        "error",
+    )
+    readonly_fields = fields
+    actions = ["build_site_slideshow"]
+    # Keeps the action menu on an empty list, where the site build action is
+    # most needed.
+    show_full_result_count = False
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+
+
+    @admin.display(description="Video")
+    def video_link(self, slideshow):
+        """Link the video through a signed, expiring URL once it is ready."""
+        if slideshow.status != Slideshow.Status.READY or not slideshow.video:
+            return "-"
+        return format_html(
+            '<a href="{}">WebM, {} bytes</a>',
+            links.build_url(None, slideshow.video),
+            slideshow.size,
+        )
+
+    @admin.action(description="Build the site's top-10 slideshow")
+    def build_site_slideshow(self, request, queryset):  # pylint: disable=unused-argument
+        """Request the site slideshow as the signed-in staff member."""
+        try:
+            slideshow, queued = Slideshow.objects.request(
+                request.user, Slideshow.Scope.SITE
+            )
+        except NoPhotos as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        if queued:
+            message = f"Slideshow {slideshow.pk} is queued; refresh to follow it."
+        else:
+            message = f"Slideshow {slideshow.pk} of the same photos is reused."
+        self.message_user(request, message, messages.SUCCESS)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django runs an action only on selected rows, but the site build
+        # needs none and ignores the selection. "Select across" with a
+        # placeholder id lets the action run on an empty list too.
+        if (
+            request.method == "POST"
+            and request.POST.get("action") == "build_site_slideshow"
+            and not request.POST.getlist(ACTION_CHECKBOX_NAME)
+        ):
+            post = request.POST.copy()
+            post.setlist(ACTION_CHECKBOX_NAME, ["0"])
+            post["select_across"] = "1"
+            request.POST = post
+        return super().changelist_view(request, extra_context)

@@ -1,5 +1,7 @@
 """Gallery app configuration."""
 
+import mimetypes
+
 import pillow_heif
 from django.apps import AppConfig
 
@@ -15,4 +17,7 @@ class GalleryConfig(AppConfig):
         # PNG or JPEG only), but the seed command converts phone photos in
         # that format when it imports a folder.
         pillow_heif.register_heif_opener()
+        # The media view takes content types from mimetypes, whose table also
+        # reads the system's mime.types; fix the slideshow type either way.
+        mimetypes.add_type("video/webm", ".webm")
         from . import signals  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import

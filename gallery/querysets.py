@@ -34,3 +34,23 @@ class PhotoQuerySet(models.QuerySet):
     def top(self, limit):
         """Return the ``limit`` most viewed photos, newest first on ties."""
         return self.order_by("-views", "-created_at", "-pk")[:limit]
+
+
+class SlideshowQuerySet(models.QuerySet):
+    """Slideshow jobs, filtered by who requested them."""
+
+    def requested_by(self, user):
+        """Return the slideshows one user requested."""
+        return self.filter(requested_by=user)
+
+    def ready(self):
+        """Return the slideshows whose video is ready."""
+        return self.filter(status="ready")
+
+    def pending(self):
+        """Return the slideshows queued or being built."""
+        return self.filter(status__in=("queued", "running"))
+
+    def matching(self, scope, fingerprint):
+        """Return the slideshows of a scope made from the same photos."""
+        return self.filter(scope=scope, fingerprint=fingerprint)

@@ -8,8 +8,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
 from . import links
-from .media import images
-from .models import Album, Photo, PhotoDerivative
+from .media import images, video
+from .models import Album, Photo, PhotoDerivative, Slideshow
 
 
 def validate_printable(value):
@@ -168,3 +168,59 @@ class PhotoTitleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Photo
         fields = ("title",)
+
+
+class SlideshowRequestSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """Request a slideshow of the top photos of a scope."""
+
+    scope = serializers.ChoiceField(
+        choices=Slideshow.Scope.choices,
+        help_text="`mine` for your own photos; `site` for every user's (staff only).",
+    )
+
+
+class SlideshowVideoSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+    """The video of a ready slideshow: a signed link and its facts."""
+
+    url = serializers.URLField(help_text="Signed link; it expires.")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField(help_text="File size in bytes.")
+    duration = serializers.FloatField(help_text="Length in seconds.")
+
+
+class SlideshowSerializer(serializers.ModelSerializer):
+    """A slideshow job: its state, the photos shown and, when ready, the video."""
+
+    photos = serializers.ListField(
+        source="photo_ids",
+        child=serializers.IntegerField(),
+        help_text="Ids of the photos shown, in order.",
+    )
+    video = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Slideshow
+        fields = (
+            "id",
+            "scope",
+            "status",
+            "progress",
+            "photos",
+            "video",
+            "created_at",
+            "finished_at",
+            "error",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(SlideshowVideoSerializer(allow_null=True))
+    def get_video(self, slideshow):
+        """Null until the status is ready."""
+        if slideshow.status != Slideshow.Status.READY or not slideshow.video:
+            return None
+        return {
+            "url": links.build_url(self.context.get("request"), slideshow.video),
+            "content_type": video.CONTENT_TYPE,
+            "size": slideshow.size,
+            "duration": slideshow.duration,
+        }

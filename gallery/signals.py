@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import Photo, PhotoDerivative
+from .models import Photo, PhotoDerivative, Slideshow
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +42,20 @@ def delete_photo_file(sender, instance, **kwargs):  # pylint: disable=unused-arg
 def delete_derivative_file(sender, instance, **kwargs):  # pylint: disable=unused-argument
     """Remove the file of a deleted thumbnail or WebP copy."""
     delete_file_on_commit(instance.file)
+
+
+@receiver(post_delete, sender=Slideshow)
+def delete_slideshow_file(sender, instance, **kwargs):  # pylint: disable=unused-argument
+    """Remove a deleted slideshow's video unless another slideshow shares it."""
+    name = instance.video.name
+    if name:
+        transaction.on_commit(
+            partial(_delete_unshared_video, instance.video.storage, name)
+        )
+
+
+def _delete_unshared_video(storage, name):
+    # Checked after the commit, so a slideshow deleted in the same transaction
+    # no longer counts as sharing the file.
+    if not Slideshow.objects.filter(video=name).exists():
+        _delete_file(storage, name)

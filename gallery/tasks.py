@@ -5,7 +5,7 @@ import logging
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import Period, PeriodKind, Photo, TopPhotoNotice
+from .models import Period, PeriodKind, Photo, Slideshow, TopPhotoNotice
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +83,13 @@ def _find_schedule_period_kind():
         )
     schedule_type = schedules[0][1]
     return PeriodKind.MONTH if schedule_type in _MONTHLY_TYPES else PeriodKind.DAY
+
+
+def build_slideshow(slideshow_id):
+    """Build one slideshow's video; a slideshow deleted meanwhile is skipped."""
+    slideshow = Slideshow.objects.filter(pk=slideshow_id).first()
+    if slideshow is None:
+        logger.info("Slideshow %s was deleted before it was built", slideshow_id)
+        return None
+    slideshow.build()
+    return slideshow.status

@@ -1,8 +1,9 @@
-"""API views for albums and photos, and the signed media view."""
+"""API views for albums, photos and slideshows, and the signed media view."""
 
 import mimetypes
 
 from django.conf import settings
+from django.core import exceptions as django_exceptions
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -16,13 +17,15 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from . import links
-from .models import Album, Photo
+from .models import Album, NoPhotos, Photo, Slideshow
 from .parsers import UploadSizeLimitedMultiPartParser
 from .serializers import (
     AlbumSerializer,
     PhotoSerializer,
     PhotoTitleSerializer,
     PhotoUploadSerializer,
+    SlideshowRequestSerializer,
+    SlideshowSerializer,
 )
 
 
@@ -164,6 +167,52 @@ class PhotoViewSet(
             raise ValidationError({"scope": "Use 'mine' or 'site'."})
         top = photos.top(settings.GALLERY_TOP_SIZE)
         return Response(self.get_serializer(top, many=True).data)
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        description="Deletes the job; its video goes unless another job shares it."
+    ),
+)
+class SlideshowViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The current user's slideshow jobs: request, list, get, delete."""
+
+    serializer_class = SlideshowSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Slideshow.objects.none()
+        return Slideshow.objects.requested_by(self.request.user)
+
+    @extend_schema(
+        request=SlideshowRequestSerializer,
+        responses={202: SlideshowSerializer, 200: SlideshowSerializer},
+    )
+    def create(self, request):
+        """Queue a WebM slideshow of the scope's 10 most viewed photos (202).
+
+        When a ready slideshow of the same photos exists, it is returned at
+        once with 200 instead of being encoded again.
+        """
+        form = SlideshowRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            slideshow, queued = Slideshow.objects.request(
+                request.user, form.validated_data["scope"]
+            )
+        except django_exceptions.PermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        except NoPhotos as error:
+            raise ValidationError({"scope": [str(error)]}) from error
+        return Response(
+            self.get_serializer(slideshow).data,
+            status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK,
+        )
 
 
 @require_safe

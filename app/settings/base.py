@@ -225,6 +225,16 @@ GALLERY_MEDIA_URL_MAX_AGE = env.int("GALLERY_MEDIA_URL_MAX_AGE", default=3600)
 # this internal nginx location instead of streaming the file from Django.
 GALLERY_ACCEL_REDIRECT_PREFIX = env("GALLERY_ACCEL_REDIRECT_PREFIX", default="")
 GALLERY_TOP_SIZE = 10
+# Slideshow videos: a 16:9 frame this many pixels wide (rounded down to an
+# even number; the height follows), each photo shown this many seconds. The
+# pictures are still, so a low frame rate looks the same and encodes faster.
+GALLERY_SLIDESHOW_FRAME_WIDTH = env.int("GALLERY_SLIDESHOW_FRAME_WIDTH", default=1280)
+GALLERY_SLIDESHOW_SECONDS_PER_PHOTO = env.int(
+    "GALLERY_SLIDESHOW_SECONDS_PER_PHOTO", default=3
+)
+GALLERY_SLIDESHOW_FPS = env.int("GALLERY_SLIDESHOW_FPS", default=2)
+# RGB colour of the bars and of transparent areas.
+GALLERY_SLIDESHOW_BACKGROUND = (0, 0, 0)
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -206,10 +206,7 @@ def make_webp(source, *, quality, method):
     allows, in which case it is shrunk to fit with its aspect ratio kept.
     """
     with Image.open(source, formats=("PNG", "JPEG")) as image:
-        image.seek(0)
-        image.load()
-        orientation = _orientation(image)
-        picture = _transpose(to_srgb(image), orientation)
+        picture = load_upright(image)
     if max(picture.size) > WEBP_MAX_SIDE:
         picture.thumbnail((WEBP_MAX_SIDE, WEBP_MAX_SIDE), Image.Resampling.LANCZOS)
     return encode(picture, "WEBP", quality=quality, method=method)
@@ -231,6 +228,23 @@ _UPRIGHT = {
 def _transpose(picture, orientation):
     method = _UPRIGHT.get(orientation)
     return picture.transpose(method) if method is not None else picture
+
+
+def load_upright(image, min_size=None):
+    """Decode an open image as upright 8-bit sRGB (RGB or RGBA), no metadata.
+
+    With ``min_size`` (width, height as displayed), a JPEG decodes in draft
+    mode at a reduced scale that is still at least that large.
+    """
+    image.seek(0)
+    orientation = _orientation(image)
+    if min_size is not None and image.format in ("JPEG", "MPO"):
+        width, height = min_size
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        image.draft(None, (width, height))
+    image.load()
+    return _transpose(to_srgb(image), orientation)
 
 
 def to_srgb(image):

@@ -7,13 +7,16 @@ from .notices import (
     TopPhotoNoticeTemplate,
 )
 from .photos import Album, Photo, PhotoDerivative
+from .slideshows import NoPhotos, Slideshow
 
 __all__ = [
     "Album",
+    "NoPhotos",
     "Period",
     "PeriodKind",
     "Photo",
     "PhotoDerivative",
+    "Slideshow",
     "TopPhotoNotice",
     "TopPhotoNoticeTemplate",
 ]
