@@ -1,0 +1,1 @@
+"""Image and video processing helpers, free of models and requests."""

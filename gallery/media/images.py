@@ -1,0 +1,275 @@
+"""Upload checks and still-image renditions, built on Pillow.
+
+Everything here works on file objects and bytes; storing files and rows is
+the models' job. Errors a client caused raise ``InvalidImage`` with a message
+that names the reason.
+"""
+
+import io
+import os
+from dataclasses import dataclass
+
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+
+# A truncated file must fail, never decode into a half-grey picture.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+ALLOWED_EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# Pillow reports camera JPEGs with several pictures (MPO) as their own format;
+# their first frame is an ordinary JPEG.
+ALLOWED_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG"}
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
+
+# Errors Pillow raises on damaged data, besides UnidentifiedImageError.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, IndexError, EOFError)
+
+_SRGB_PROFILE = ImageCms.createProfile("sRGB")
+
+
+class InvalidImage(ValueError):
+    """An upload that is not an acceptable image; the message says why."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """An encoded image ready to store."""
+
+    content: bytes
+    format: str
+    width: int
+    height: int
+
+    @property
+    def size(self):
+        """Length of the encoded file in bytes."""
+        return len(self.content)
+
+    @property
+    def extension(self):
+        """File name extension for the format, with the dot."""
+        return EXTENSIONS[self.format]
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check, with its thumbnail."""
+
+    format: str
+    width: int
+    height: int
+    thumbnail: Rendition
+
+    @property
+    def content_type(self):
+        """MIME type of the original file."""
+        return CONTENT_TYPES[self.format]
+
+    @property
+    def extension(self):
+        """File name extension for the original, with the dot."""
+        return EXTENSIONS[self.format]
+
+
+def check_name(name):
+    """Raise InvalidImage unless the file name ends in an allowed extension."""
+    extension = os.path.splitext(name or "")[1].lower()
+    if extension not in ALLOWED_EXTENSIONS:
+        shown = extension or "no extension"
+        raise InvalidImage(
+            f"Unsupported file name extension ({shown}); "
+            "upload a .png, .jpg or .jpeg file.",
+            code="extension",
+        )
+
+
+def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
+    """Check an uploaded file fully and make its thumbnail in one decode.
+
+    The name must end in .png, .jpg or .jpeg, the content must decode as PNG
+    or JPEG, the size must not exceed ``max_bytes`` and the declared
+    dimensions must not exceed ``max_pixels`` (checked from the header,
+    before any pixel is decoded). The whole image is then decoded, so a
+    truncated or corrupt file fails here rather than in a later job.
+    """
+    check_name(upload.name)
+    size = upload.size
+    if not size:
+        raise InvalidImage("The file is empty.", code="empty")
+    if size > max_bytes:
+        raise InvalidImage(
+            f"The file is {size} bytes; the maximum is {max_bytes} bytes "
+            f"({max_bytes / 1_048_576:g} MiB).",
+            code="too_large",
+        )
+    upload.seek(0)
+    try:
+        with Image.open(upload, formats=("PNG", "JPEG")) as image:
+            checked = _check_open_image(image, max_pixels, thumbnail_size)
+    except UnidentifiedImageError as error:
+        raise InvalidImage(
+            "The file is not a PNG or JPEG image.", code="format"
+        ) from error
+    except Image.DecompressionBombError as error:
+        raise _too_many_pixels(max_pixels) from error
+    except DECODE_ERRORS as error:
+        raise InvalidImage(
+            "The image data is corrupt or truncated.", code="corrupt"
+        ) from error
+    finally:
+        upload.seek(0)
+    return checked
+
+
+def _check_open_image(image, max_pixels, thumbnail_size):
+    image_format = ALLOWED_FORMATS.get(image.format)
+    if image_format is None:
+        raise InvalidImage("The file is not a PNG or JPEG image.", code="format")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise _too_many_pixels(max_pixels, width, height)
+    width, height = oriented_size(image)
+    thumbnail = make_thumbnail(image, thumbnail_size)
+    return CheckedUpload(image_format, width, height, thumbnail)
+
+
+def _too_many_pixels(max_pixels, width=None, height=None):
+    shown = f"{width}x{height} pixels" if width else "too many pixels"
+    return InvalidImage(
+        f"The image is {shown}; the maximum is {max_pixels} pixels in all.",
+        code="dimensions",
+    )
+
+
+def oriented_size(image):
+    """Return (width, height) as the image appears once EXIF-rotated."""
+    width, height = image.size
+    if _orientation(image) in (5, 6, 7, 8):
+        return height, width
+    return width, height
+
+
+def _orientation(image):
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def make_thumbnail(image, max_side):
+    """Return a JPEG (or PNG, to keep transparency) at most max_side a side.
+
+    JPEG draft mode lets the decoder scale down by up to 8 while decoding,
+    and the EXIF rotation is applied after shrinking, when it is cheap.
+    """
+    image.seek(0)
+    orientation = _orientation(image)
+    if image.format in ("JPEG", "MPO"):
+        # Same reducing gap as Image.thumbnail(): decode at no less than
+        # twice the target, then resample.
+        image.draft(None, (max_side * 2, max_side * 2))
+    image.load()
+    picture = to_srgb(image)
+    picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    picture = _transpose(picture, orientation)
+    return encode_for_thumbnail(picture)
+
+
+def encode_for_thumbnail(picture):
+    """Encode as PNG when the picture has transparency, JPEG otherwise."""
+    if picture.mode == "RGBA":
+        return encode(picture, "PNG", optimize=True)
+    return encode(picture, "JPEG", quality=85, optimize=True)
+
+
+def make_webp(source, *, quality, method):
+    """Decode an original fully and return its upright WebP copy."""
+    with Image.open(source, formats=("PNG", "JPEG")) as image:
+        image.seek(0)
+        image.load()
+        orientation = _orientation(image)
+        picture = _transpose(to_srgb(image), orientation)
+    return encode(picture, "WEBP", quality=quality, method=method)
+
+
+# The transposition that makes each EXIF orientation upright, as in
+# ImageOps.exif_transpose(); 1 and invalid values need none.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _transpose(picture, orientation):
+    method = _UPRIGHT.get(orientation)
+    return picture.transpose(method) if method is not None else picture
+
+
+def to_srgb(image):
+    """Return an 8-bit RGB or RGBA copy in sRGB, with no metadata.
+
+    Covers palette images with a transparent index or alpha table, grey with
+    or without alpha, 16-bit grey (scaled, not clipped), CMYK and YCCK, and
+    converts any embedded ICC profile to sRGB.
+    """
+    has_alpha = _has_alpha(image)
+    picture = image
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit grey: scale 0..65535 down to 0..255 instead of clipping,
+        # which would turn most pixels white.
+        picture = picture.convert("I").point(lambda value: value / 257).convert("L")
+    target_mode = "RGBA" if has_alpha else "RGB"
+    profile = image.info.get("icc_profile")
+    if profile and picture.mode in ("RGB", "RGBA", "CMYK", "L", "LA"):
+        converted = _convert_profile(picture, profile, target_mode)
+        if converted is not None:
+            return _strip(converted)
+    if picture.mode == "P" or picture.mode == "PA":
+        picture = picture.convert("RGBA" if has_alpha else "RGB")
+    return _strip(picture.convert(target_mode))
+
+
+def _has_alpha(image):
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        return True
+    return "transparency" in image.info
+
+
+def _convert_profile(picture, profile, target_mode):
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        if picture.mode in ("L", "LA"):
+            picture = picture.convert(target_mode)
+        alpha = picture.getchannel("A") if picture.mode == "RGBA" else None
+        if alpha is not None:
+            picture = picture.convert("RGB")
+        converted = ImageCms.profileToProfile(
+            picture, source, _SRGB_PROFILE, outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
+
+
+def _strip(picture):
+    picture.info = {}
+    return picture
+
+
+def encode(picture, image_format, **options):
+    """Encode a picture and return it as a Rendition."""
+    buffer = io.BytesIO()
+    picture.save(buffer, image_format, **options)
+    width, height = picture.size
+    return Rendition(buffer.getvalue(), image_format, width, height)
