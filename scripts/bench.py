@@ -6,7 +6,8 @@ Builds a fresh PostgreSQL database and times the image code in this process.
 Then it starts gunicorn (the product and a bare Django upload view) and a
 django-q2 cluster on 127.0.0.1 and measures them with a bounded number of
 requests. At the end it stops them and writes the figures to
-docs/benchmarks.md between its figure markers. Every ratio compares two figures taken in the same run.
+docs/benchmarks.md between its figure markers. Every ratio compares two
+figures taken in the same run.
 """
 
 import argparse
