@@ -48,10 +48,13 @@ class RenditionSerializer(serializers.Serializer):  # pylint: disable=abstract-m
     size = serializers.IntegerField(help_text="File size in bytes.")
 
 
-def rendition_data(request, field_file, source):
-    """Return the representation of one stored file."""
+def rendition_data(request, field_file, source, prefix=None):
+    """Return the representation of one stored file.
+
+    ``prefix`` is ``links.media_url_prefix(request)`` when the caller has it.
+    """
     return {
-        "url": links.build_url(request, field_file),
+        "url": links.build_url(request, field_file, prefix=prefix),
         "content_type": source.content_type,
         "width": source.width,
         "height": source.height,
@@ -97,7 +100,9 @@ class PhotoSerializer(serializers.ModelSerializer):
     @extend_schema_field(RenditionSerializer)
     def get_original(self, photo):
         """The file as uploaded."""
-        return rendition_data(self.context.get("request"), photo.image, photo)
+        return rendition_data(
+            self.context.get("request"), photo.image, photo, self._media_url_prefix()
+        )
 
     @extend_schema_field(RenditionSerializer(allow_null=True))
     def get_thumbnail(self, photo):
@@ -113,7 +118,21 @@ class PhotoSerializer(serializers.ModelSerializer):
         derivative = photo.get_derivative(kind)
         if derivative is None:
             return None
-        return rendition_data(self.context.get("request"), derivative.file, derivative)
+        return rendition_data(
+            self.context.get("request"),
+            derivative.file,
+            derivative,
+            self._media_url_prefix(),
+        )
+
+    def _media_url_prefix(self):
+        # Kept in the context, which every photo of a list shares, so a page
+        # of photos reverses the media URL once instead of three times each.
+        prefix = self.context.get("media_url_prefix")
+        if prefix is None:
+            prefix = links.media_url_prefix(self.context.get("request"))
+            self.context["media_url_prefix"] = prefix
+        return prefix
 
 
 class OwnAlbumField(serializers.PrimaryKeyRelatedField):
