@@ -64,7 +64,8 @@ class PhotoAddForm(forms.ModelForm):
         """Run the upload rules and keep the result for saving."""
         upload = self.cleaned_data["upload"]
         try:
-            self.checked = Photo.check_upload(upload)  # pylint: disable=attribute-defined-outside-init
+            # pylint: disable-next=attribute-defined-outside-init
+            self.checked = Photo.check_upload(upload)
         except images.InvalidImage as error:
             raise forms.ValidationError(str(error), code=error.code) from error
         return upload
@@ -274,9 +275,6 @@ class SlideshowAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-
-
-
     @admin.display(description="Video")
     def video_link(self, slideshow):
         """Link the video through a signed, expiring URL once it is ready."""
@@ -289,7 +287,9 @@ class SlideshowAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Build the site's top-10 slideshow")
-    def build_site_slideshow(self, request, queryset):  # pylint: disable=unused-argument
+    def build_site_slideshow(
+        self, request, queryset
+    ):  # pylint: disable=unused-argument
         """Request the site slideshow as the signed-in staff member."""
         try:
             slideshow, queued = Slideshow.objects.request(

@@ -20,4 +20,5 @@ class GalleryConfig(AppConfig):
         # The media view takes content types from mimetypes, whose table also
         # reads the system's mime.types; fix the slideshow type either way.
         mimetypes.add_type("video/webm", ".webm")
-        from . import signals  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+        # pylint: disable-next=import-outside-toplevel,unused-import
+        from . import signals  # noqa: F401

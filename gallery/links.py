@@ -24,9 +24,7 @@ def unsign(token):
     Raises ``signing.SignatureExpired`` for an expired token and
     ``signing.BadSignature`` for any other invalid one.
     """
-    return signing.loads(
-        token, salt=SALT, max_age=settings.GALLERY_MEDIA_URL_MAX_AGE
-    )
+    return signing.loads(token, salt=SALT, max_age=settings.GALLERY_MEDIA_URL_MAX_AGE)
 
 
 # Stands in for the token when the media URL is reversed once for many files.

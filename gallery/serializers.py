@@ -165,7 +165,8 @@ class PhotoUploadSerializer(serializers.Serializer):  # pylint: disable=abstract
     def validate_image(self, upload):
         """Check the file by name and decoded content; keep the result."""
         try:
-            self.checked = Photo.check_upload(upload)  # pylint: disable=attribute-defined-outside-init
+            # pylint: disable-next=attribute-defined-outside-init
+            self.checked = Photo.check_upload(upload)
         except images.InvalidImage as error:
             raise serializers.ValidationError(str(error), code=error.code) from error
         return upload
@@ -188,8 +189,23 @@ class PhotoTitleSerializer(serializers.ModelSerializer):
         model = Photo
         fields = ("title",)
 
+    def validate(self, attrs):
+        # Read-only fields would be ignored silently; say so instead, so a
+        # client trying to move a photo or set its views learns it cannot.
+        others = sorted(set(self.initial_data) - {"title"})
+        if others:
+            raise serializers.ValidationError(
+                {
+                    name: "This field is read-only; only title can be changed."
+                    for name in others
+                }
+            )
+        return attrs
 
-class SlideshowRequestSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+
+class SlideshowRequestSerializer(
+    serializers.Serializer
+):  # pylint: disable=abstract-method
     """Request a slideshow of the top photos of a scope."""
 
     scope = serializers.ChoiceField(
@@ -198,7 +214,9 @@ class SlideshowRequestSerializer(serializers.Serializer):  # pylint: disable=abs
     )
 
 
-class SlideshowVideoSerializer(serializers.Serializer):  # pylint: disable=abstract-method
+class SlideshowVideoSerializer(
+    serializers.Serializer
+):  # pylint: disable=abstract-method
     """The video of a ready slideshow: a signed link and its facts."""
 
     url = serializers.URLField(help_text="Signed link; it expires.")

@@ -66,9 +66,9 @@ def _find_schedule_period_kind():
     from django_q.models import Schedule  # pylint: disable=import-outside-toplevel
 
     schedules = list(
-        Schedule.objects.filter(func=NOTICES_TASK).order_by("pk").values_list(
-            "pk", "schedule_type"
-        )
+        Schedule.objects.filter(func=NOTICES_TASK)
+        .order_by("pk")
+        .values_list("pk", "schedule_type")
     )
     if not schedules:
         return PeriodKind.DAY

@@ -43,12 +43,17 @@ class OrderingFilter(filters.OrderingFilter):
         fields = [field.strip() for field in requested.split(",") if field.strip()]
         valid = self.remove_invalid_fields(queryset, fields, view, request)
         if len(valid) != len(fields):
-            allowed = ", ".join(name for name, _label in self.get_valid_fields(
-                queryset, view, {"request": request}
-            ))
+            allowed = ", ".join(
+                name
+                for name, _label in self.get_valid_fields(
+                    queryset, view, {"request": request}
+                )
+            )
             raise ValidationError(
-                {self.ordering_param: f"Invalid ordering {requested!r}; use one of "
-                 f"{allowed}, each optionally prefixed with '-'."}
+                {
+                    self.ordering_param: f"Invalid ordering {requested!r}; use one of "
+                    f"{allowed}, each optionally prefixed with '-'."
+                }
             )
         return [*valid, "-pk"]
 
@@ -238,9 +243,7 @@ def media(request, token):  # pylint: disable=unused-argument
         except FileNotFoundError as error:
             raise Http404("File not found.") from error
         response = FileResponse(stored, content_type=content_type)
-    response["Cache-Control"] = (
-        f"private, max-age={settings.GALLERY_MEDIA_URL_MAX_AGE}"
-    )
+    response["Cache-Control"] = f"private, max-age={settings.GALLERY_MEDIA_URL_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

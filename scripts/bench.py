@@ -32,7 +32,7 @@ import bench_report  # noqa: E402
 from bench_http import Request  # noqa: E402
 
 PORTS = {"product": 8501, "bare": 8502}
-DATABASE = "h_bench"
+DATABASE = "gallery_bench"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 PASSWORD = "bench-password-7"
 SEED_PHOTOS = 100
@@ -73,7 +73,9 @@ def main():
             seed, photo, args.uploads, (product, worker), started + TIME_LIMIT
         )
         figures["peaks"] = {
-            "web": product.peaks(), "worker": worker.peaks(), "bare": bare.peaks()
+            "web": product.peaks(),
+            "worker": worker.peaks(),
+            "bare": bare.peaks(),
         }
     finally:
         for service in reversed(services):
@@ -164,8 +166,14 @@ def versions():
 
     found = {"Python": platform.python_version()}
     for package in (
-        "Django", "djangorestframework", "djoser", "django-q2", "gunicorn",
-        "psycopg", "Pillow", "numpy",
+        "Django",
+        "djangorestframework",
+        "djoser",
+        "django-q2",
+        "gunicorn",
+        "psycopg",
+        "Pillow",
+        "numpy",
     ):
         found[package] = metadata.version(package)
     found["libjpeg-turbo"] = features.version("libjpeg_turbo")
@@ -242,13 +250,21 @@ def query_counts(seed):
 def start_services(env, workdir, workers):
     print("Starting gunicorn and the django-q2 cluster...", flush=True)
     product = bench_procs.gunicorn(
-        "web", "app.wsgi:application", PORTS["product"], workers, env,
+        "web",
+        "app.wsgi:application",
+        PORTS["product"],
+        workers,
+        env,
         workdir / "web.log",
     )
     bare_env = dict(env, DJANGO_SETTINGS_MODULE="bench_bare")
     bare = bench_procs.gunicorn(
-        "bare", "django.core.wsgi:get_wsgi_application()", PORTS["bare"], workers,
-        bare_env, workdir / "bare.log",
+        "bare",
+        "django.core.wsgi:get_wsgi_application()",
+        PORTS["bare"],
+        workers,
+        bare_env,
+        workdir / "bare.log",
     )
     worker = bench_procs.qcluster(env, workdir / "worker.log")
     bench_procs.wait_for_port(PORTS["product"], product)
@@ -303,23 +319,22 @@ def wait_for_jobs(seed, deadline):
 def api_figures(seed, runs):
     """Measure list, detail and login with 10 and 50 concurrent clients."""
     headers = auth(seed)
-    login_body = (
-        f'{{"username": "bench", "password": "{PASSWORD}"}}'.encode()
-    )
+    login_body = f'{{"username": "bench", "password": "{PASSWORD}"}}'.encode()
     scenarios = {
-        "list (page of 20)": lambda n: [
-            Request("GET", "/api/v1/photos/", headers)
-        ] * n,
+        "list (page of 20)": lambda n: [Request("GET", "/api/v1/photos/", headers)] * n,
         "detail (adds a view)": lambda n: [
             Request("GET", f"/api/v1/photos/{photo_id}/", headers)
             for photo_id in (seed["photos"] * (n // SEED_PHOTOS + 1))[:n]
         ],
         "login": lambda n: [
             Request(
-                "POST", "/api/v1/auth/token/login/",
-                (("Content-Type", "application/json"),), login_body,
+                "POST",
+                "/api/v1/auth/token/login/",
+                (("Content-Type", "application/json"),),
+                login_body,
             )
-        ] * n,
+        ]
+        * n,
     }
     # Login costs one PBKDF2 hash (about half a second of CPU), so it gets
     # fewer requests.
@@ -367,7 +382,9 @@ def counter_under_load(seed, clients, per_client):
 
 
 # One sequential run with its counters reads best as one function.
-def memory_run(seed, photo, uploads, services, deadline):  # pylint: disable=too-many-locals
+def memory_run(
+    seed, photo, uploads, services, deadline
+):  # pylint: disable=too-many-locals
     """Upload the photo ``uploads`` times, sampling RSS every 100 uploads."""
     from gallery.models import Photo  # pylint: disable=import-outside-toplevel
 

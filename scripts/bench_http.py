@@ -147,7 +147,7 @@ def multipart(fields, files):
         )
     for name, (filename, content_type, content) in files.items():
         parts.append(
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
             f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
             + content
             + b"\r\n"

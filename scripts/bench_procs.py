@@ -63,12 +63,20 @@ class Service:
 def gunicorn(name, wsgi_app, port, workers, env, log_path):
     """Start gunicorn with sync workers on 127.0.0.1:port."""
     command = [
-        PYTHON, "-m", "gunicorn", wsgi_app,
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--worker-class", "sync",
-        "--timeout", "120",
-        "--pythonpath", f"{ROOT},{ROOT / 'scripts'}",
+        PYTHON,
+        "-m",
+        "gunicorn",
+        wsgi_app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "120",
+        "--pythonpath",
+        f"{ROOT},{ROOT / 'scripts'}",
     ]
     return Service(name, command, env, log_path)
 

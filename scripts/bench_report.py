@@ -34,19 +34,37 @@ def summary_rows(figures):
     rows = []
 
     def add(name, product, baseline, target):
-        rows.append((name, f"{product:.1f}", f"{baseline:.1f}",
-                     f"{product / baseline:.2f}", target))
+        rows.append(
+            (
+                name,
+                f"{product:.1f}",
+                f"{baseline:.1f}",
+                f"{product / baseline:.2f}",
+                target,
+            )
+        )
 
-    add("Thumbnail of the photo, median ms (`Photo.check_upload` vs "
+    add(
+        "Thumbnail of the photo, median ms (`Photo.check_upload` vs "
         "`Image.thumbnail()` + JPEG save)",
-        median_ms(media["thumbnail"][0]), median_ms(media["thumbnail"][1]), "<= 1.2")
-    add("WebP copy, median ms (`images.make_webp` vs open, `exif_transpose`, "
+        median_ms(media["thumbnail"][0]),
+        median_ms(media["thumbnail"][1]),
+        "<= 1.2",
+    )
+    add(
+        "WebP copy, median ms (`images.make_webp` vs open, `exif_transpose`, "
         "WebP save)",
-        median_ms(media["webp"][0]), median_ms(media["webp"][1]), "<= 1.1")
+        median_ms(media["webp"][0]),
+        median_ms(media["webp"][1]),
+        "<= 1.1",
+    )
     for name, share in (("p50", 0.5), ("p95", 0.95)):
-        add(f"Upload request {name}, ms (API vs bare Django view)",
+        add(
+            f"Upload request {name}, ms (API vs bare Django view)",
             percentile(upload["product"], share) * 1000,
-            percentile(upload["bare"], share) * 1000, "<= 1.5")
+            percentile(upload["bare"], share) * 1000,
+            "<= 1.5",
+        )
     return rows
 
 
@@ -55,8 +73,15 @@ def sweep_table(figures):
     rows = []
     for row_quality, row_method, seconds, size, psnr in figures["media"]["sweep"]:
         chosen = " (setting)" if (row_quality, row_method) == (quality, method) else ""
-        rows.append((f"{row_quality}{chosen}", row_method, f"{seconds * 1000:.0f}",
-                     f"{size / 1_000_000:.2f}", f"{psnr:.2f}"))
+        rows.append(
+            (
+                f"{row_quality}{chosen}",
+                row_method,
+                f"{seconds * 1000:.0f}",
+                f"{size / 1_000_000:.2f}",
+                f"{psnr:.2f}",
+            )
+        )
     return table(("Quality", "Method", "Encode ms", "Size MB", "PSNR dB"), rows)
 
 
@@ -67,25 +92,45 @@ def api_table(figures):
         for result in results:
             for status, number in result.statuses.items():
                 statuses[status] = statuses.get(status, 0) + number
-        rows.append((
-            name, clients, f"{len(results)} x {count}",
-            f"{median_of(results, lambda r: r.requests_per_second):.1f}",
-            f"{median_of(results, lambda r: r.percentile(0.5)) * 1000:.0f}",
-            f"{median_of(results, lambda r: r.percentile(0.95)) * 1000:.0f}",
-            ", ".join(f"{code}: {number}" for code, number in sorted(statuses.items())),
-        ))
-    return table(("Request", "Clients", "Runs x requests", "Requests/s",
-                  "p50 ms", "p95 ms", "Statuses"), rows)
+        rows.append(
+            (
+                name,
+                clients,
+                f"{len(results)} x {count}",
+                f"{median_of(results, lambda r: r.requests_per_second):.1f}",
+                f"{median_of(results, lambda r: r.percentile(0.5)) * 1000:.0f}",
+                f"{median_of(results, lambda r: r.percentile(0.95)) * 1000:.0f}",
+                ", ".join(
+                    f"{code}: {number}" for code, number in sorted(statuses.items())
+                ),
+            )
+        )
+    return table(
+        (
+            "Request",
+            "Clients",
+            "Runs x requests",
+            "Requests/s",
+            "p50 ms",
+            "p95 ms",
+            "Statuses",
+        ),
+        rows,
+    )
 
 
 def memory_table(figures):
     rows = []
     for label, uploads, ready, web, worker in figures["memory"]["samples"]:
-        rows.append((label, uploads, ready, f"{web[0] / MIB:.0f}",
-                     f"{worker[0] / MIB:.0f}"))
+        rows.append(
+            (label, uploads, ready, f"{web[0] / MIB:.0f}", f"{worker[0] / MIB:.0f}")
+        )
     header = (
-        "Sample", "Uploads", "WebP copies made",
-        "Web RSS MiB (all processes)", "Worker RSS MiB (all processes)",
+        "Sample",
+        "Uploads",
+        "WebP copies made",
+        "Web RSS MiB (all processes)",
+        "Worker RSS MiB (all processes)",
     )
     return table(header, rows)
 
@@ -109,12 +154,16 @@ def render(figures):
         "Load client, servers, worker and PostgreSQL share these cores. "
         "Load average (1, 5, 15 min) at the start: "
         + ", ".join(f"{value:.1f}" for value in figures["load"][0])
-        + "; at the end: " + ", ".join(f"{value:.1f}" for value in figures["load"][1])
+        + "; at the end: "
+        + ", ".join(f"{value:.1f}" for value in figures["load"][1])
         + ". Absolute times move with the load; each ratio compares figures "
         "taken side by side in the same run.",
         "",
-        "Versions: " + ", ".join(f"{name} {version}" for name, version
-                                 in figures["versions"].items()) + ".",
+        "Versions: "
+        + ", ".join(
+            f"{name} {version}" for name, version in figures["versions"].items()
+        )
+        + ".",
         "",
         f"Photo: {width}x{height} ({width * height / 1e6:.0f} megapixels), "
         f"JPEG quality {PHOTO_QUALITY}, {figures['photo_bytes'] / 1e6:.2f} MB, "
@@ -170,10 +219,13 @@ def render(figures):
         "",
         memory_table(figures),
         "",
-        table(("Process group", "Peak RSS of one process MiB", "Processes"), [
-            (name, f"{max(values) / MIB:.0f}", len(values))
-            for name, values in peaks.items()
-        ]),
+        table(
+            ("Process group", "Peak RSS of one process MiB", "Processes"),
+            [
+                (name, f"{max(values) / MIB:.0f}", len(values))
+                for name, values in peaks.items()
+            ],
+        ),
         "",
         "A slideshow of 10 photos is measured by the slideshow benchmark; "
         "see docs/slideshows.md.",

@@ -216,8 +216,7 @@ def load_stills(folder):
     frame_files = sorted(folder.glob("frame_*.png"))
     per_photo = len(frame_files) // PHOTO_COUNT
     return [
-        np.asarray(Image.open(path).convert("RGB"))
-        for path in frame_files[::per_photo]
+        np.asarray(Image.open(path).convert("RGB")) for path in frame_files[::per_photo]
     ]
 
 
@@ -252,9 +251,7 @@ def trial_encode(workdir, fps, encoder_options):
     from moviepy import VideoClip  # pylint: disable=import-outside-toplevel
 
     stills = load_stills(workdir / "frames")
-    seconds_each = json.loads((workdir / "meta.json").read_text())[
-        "seconds_per_photo"
-    ]
+    seconds_each = json.loads((workdir / "meta.json").read_text())["seconds_per_photo"]
 
     def frame_at(time_point):
         return stills[min(int(time_point // seconds_each), len(stills) - 1)]

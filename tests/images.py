@@ -95,9 +95,7 @@ def exif_with_orientation(value):
 def oriented_jpeg(orientation, size=(80, 60)):
     """Return a quadrant JPEG stored for an EXIF orientation, tag included."""
     stored = oriented(quadrant_picture(size), orientation)
-    return encode(
-        stored, "JPEG", quality=95, exif=exif_with_orientation(orientation)
-    )
+    return encode(stored, "JPEG", quality=95, exif=exif_with_orientation(orientation))
 
 
 def exif_with_text_orientation(text):
@@ -231,9 +229,11 @@ def ycck_jpeg(cmyk_colors=None, size=(80, 60)):
         cmyk_colors = CMYK_QUADRANTS
     stored = []
     for cyan, magenta, yellow, black in cmyk_colors:
-        luma, blue, red = Image.new("RGB", (1, 1), (cyan, magenta, yellow)).convert(
-            "YCbCr"
-        ).getpixel((0, 0))
+        luma, blue, red = (
+            Image.new("RGB", (1, 1), (cyan, magenta, yellow))
+            .convert("YCbCr")
+            .getpixel((0, 0))
+        )
         stored.append((255 - luma, 255 - blue, 255 - red, black))
     content = bytearray(
         encode(quadrant_picture(size, "CMYK", stored), "JPEG", quality=100)

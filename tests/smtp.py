@@ -41,7 +41,9 @@ class RecordingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # pylint: disable=invalid-name
+    async def handle_DATA(
+        self, server, session, envelope
+    ):  # pylint: disable=invalid-name
         del server, session
         if self.delay:
             await asyncio.sleep(self.delay)

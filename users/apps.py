@@ -11,4 +11,5 @@ class UsersConfig(AppConfig):
 
     def ready(self):
         # Registers the schema fixes for djoser's views with drf-spectacular.
-        from . import schema  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+        # pylint: disable-next=import-outside-toplevel,unused-import
+        from . import schema  # noqa: F401

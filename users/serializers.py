@@ -9,6 +9,8 @@ class UserCreateSerializer(BaseUserCreateSerializer):
 
     class Meta(BaseUserCreateSerializer.Meta):
         fields = ("id", "username", "email", "password")
+        # The top photo email and password resets need an address.
+        extra_kwargs = {"email": {"required": True, "allow_blank": False}}
 
 
 class UserSerializer(BaseUserSerializer):

@@ -109,9 +109,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 # Uploads larger than this go to a temporary file instead of memory.
@@ -162,6 +160,12 @@ DJOSER = {
         "current_user": "users.serializers.UserSerializer",
     },
     "HIDE_USERS": True,
+    # There is no web front end to link to: these emails carry the uid and
+    # token that a client posts to reset_password_confirm/ or
+    # reset_username_confirm/.
+    "PASSWORD_RESET_CONFIRM_URL": "reset-password/{uid}/{token}",
+    "USERNAME_RESET_CONFIRM_URL": "reset-username/{uid}/{token}",
+    "ACTIVATION_URL": "activate/{uid}/{token}",
 }
 
 SPECTACULAR_SETTINGS = {

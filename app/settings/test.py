@@ -8,16 +8,16 @@ os.environ.setdefault("Q_SYNC", "true")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="gallery-test-media-"))
 
 from .base import *  # noqa: E402,F403  pylint: disable=wildcard-import,unused-wildcard-import,wrong-import-position
-from .base import BASE_DIR, DATABASES, REST_FRAMEWORK  # noqa: E402  pylint: disable=wrong-import-position
+
+# pylint: disable-next=wrong-import-position
+from .base import BASE_DIR, DATABASES, REST_FRAMEWORK  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the in-memory default, so a job worker started as a child
     # process by the tests sees the same test database.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(BASE_DIR / ".test-db.sqlite3")
-    }
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 # Small frames keep the real encodes in the suite fast.
 GALLERY_SLIDESHOW_FRAME_WIDTH = 320

@@ -31,12 +31,18 @@ EXTENSION = ".webm"
 # yuv420p is the pixel format every browser decodes; from RGB input ffmpeg
 # would otherwise pick a 4:4:4 VP9 profile that many players reject.
 ENCODER_OPTIONS = (
-    "-pix_fmt", "yuv420p",
-    "-deadline", "realtime",
-    "-cpu-used", "8",
-    "-row-mt", "1",
-    "-crf", "32",
-    "-b:v", "0",
+    "-pix_fmt",
+    "yuv420p",
+    "-deadline",
+    "realtime",
+    "-cpu-used",
+    "8",
+    "-row-mt",
+    "1",
+    "-crf",
+    "32",
+    "-b:v",
+    "0",
 )
 
 
@@ -116,9 +122,7 @@ def letterbox(source, size, background):
         picture = images.load_upright(image, (placement.width, placement.height))
     target = (placement.width, placement.height)
     if picture.size != target:
-        picture = picture.resize(
-            target, Image.Resampling.LANCZOS, reducing_gap=3.0
-        )
+        picture = picture.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
     frame = Image.new("RGB", size, background)
     mask = picture.getchannel("A") if picture.mode == "RGBA" else None
     frame.paste(picture.convert("RGB"), (placement.left, placement.top), mask)

@@ -16,68 +16,165 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Album',
+            name="Album",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='albums', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="albums",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Photo',
+            name="Photo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('image', models.FileField(max_length=255, upload_to=gallery.models.photos._original_upload_to)),
-                ('format', models.CharField(editable=False, max_length=4)),
-                ('width', models.PositiveIntegerField(editable=False)),
-                ('height', models.PositiveIntegerField(editable=False)),
-                ('size', models.PositiveIntegerField(editable=False, verbose_name='size in bytes')),
-                ('status', models.CharField(choices=[('processing', 'WebP copy being made'), ('ready', 'Ready'), ('failed', 'WebP copy failed')], default='processing', max_length=10)),
-                ('views', models.PositiveBigIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('album', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='gallery.album')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "image",
+                    models.FileField(
+                        max_length=255,
+                        upload_to=gallery.models.photos._original_upload_to,
+                    ),
+                ),
+                ("format", models.CharField(editable=False, max_length=4)),
+                ("width", models.PositiveIntegerField(editable=False)),
+                ("height", models.PositiveIntegerField(editable=False)),
+                (
+                    "size",
+                    models.PositiveIntegerField(
+                        editable=False, verbose_name="size in bytes"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("processing", "WebP copy being made"),
+                            ("ready", "Ready"),
+                            ("failed", "WebP copy failed"),
+                        ],
+                        default="processing",
+                        max_length=10,
+                    ),
+                ),
+                ("views", models.PositiveBigIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "album",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="gallery.album",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PhotoDerivative',
+            name="PhotoDerivative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('thumbnail', 'Thumbnail'), ('webp', 'WebP')], max_length=10)),
-                ('file', models.FileField(max_length=255, upload_to=gallery.models.photos._derivative_upload_to)),
-                ('format', models.CharField(max_length=4)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('size', models.PositiveIntegerField(verbose_name='size in bytes')),
-                ('photo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='derivatives', to='gallery.photo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("thumbnail", "Thumbnail"), ("webp", "WebP")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255,
+                        upload_to=gallery.models.photos._derivative_upload_to,
+                    ),
+                ),
+                ("format", models.CharField(max_length=4)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("size", models.PositiveIntegerField(verbose_name="size in bytes")),
+                (
+                    "photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="derivatives",
+                        to="gallery.photo",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='album',
-            index=models.Index(fields=['owner', '-created_at'], name='gallery_alb_owner_i_a20a3a_idx'),
+            model_name="album",
+            index=models.Index(
+                fields=["owner", "-created_at"], name="gallery_alb_owner_i_a20a3a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='photo',
-            index=models.Index(fields=['owner', '-created_at'], name='gallery_pho_owner_i_43ecbb_idx'),
+            model_name="photo",
+            index=models.Index(
+                fields=["owner", "-created_at"], name="gallery_pho_owner_i_43ecbb_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='photo',
-            index=models.Index(fields=['owner', '-views', '-created_at'], name='gallery_pho_owner_i_4e0889_idx'),
+            model_name="photo",
+            index=models.Index(
+                fields=["owner", "-views", "-created_at"],
+                name="gallery_pho_owner_i_4e0889_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='photo',
-            index=models.Index(fields=['-views', '-created_at'], name='gallery_pho_views_e03f2d_idx'),
+            model_name="photo",
+            index=models.Index(
+                fields=["-views", "-created_at"], name="gallery_pho_views_e03f2d_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='photoderivative',
-            constraint=models.UniqueConstraint(fields=('photo', 'kind'), name='unique_derivative_per_kind'),
+            model_name="photoderivative",
+            constraint=models.UniqueConstraint(
+                fields=("photo", "kind"), name="unique_derivative_per_kind"
+            ),
         ),
     ]

@@ -8,43 +8,118 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0001_initial'),
-        ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
+        ("gallery", "0001_initial"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TopPhotoNoticeTemplate',
+            name="TopPhotoNoticeTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('subject', models.CharField(help_text="Django template syntax. Variables: user (username, first_name, last_name, email), photos (a list, each with rank, title and views), period (kind is 'day' or 'month', start, end, label).", max_length=255)),
-                ('body_text', models.TextField(help_text="Django template syntax. Variables: user (username, first_name, last_name, email), photos (a list, each with rank, title and views), period (kind is 'day' or 'month', start, end, label).", verbose_name='plain text body')),
-                ('body_html', models.TextField(blank=True, help_text="Optional. Variables are HTML-escaped. Django template syntax. Variables: user (username, first_name, last_name, email), photos (a list, each with rank, title and views), period (kind is 'day' or 'month', start, end, label).", verbose_name='HTML body')),
-                ('is_active', models.BooleanField(default=False, help_text='The active template is the one the notices use.', verbose_name='active')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "subject",
+                    models.CharField(
+                        help_text="Django template syntax. Variables: user (username, first_name, last_name, email), photos (a list, each with rank, title and views), period (kind is 'day' or 'month', start, end, label).",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "body_text",
+                    models.TextField(
+                        help_text="Django template syntax. Variables: user (username, first_name, last_name, email), photos (a list, each with rank, title and views), period (kind is 'day' or 'month', start, end, label).",
+                        verbose_name="plain text body",
+                    ),
+                ),
+                (
+                    "body_html",
+                    models.TextField(
+                        blank=True,
+                        help_text="Optional. Variables are HTML-escaped. Django template syntax. Variables: user (username, first_name, last_name, email), photos (a list, each with rank, title and views), period (kind is 'day' or 'month', start, end, label).",
+                        verbose_name="HTML body",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The active template is the one the notices use.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-is_active', 'name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='single_active_notice_template', violation_error_message="Another template is already active. Use the 'Make active' action to switch templates.")],
+                "ordering": ["-is_active", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("is_active",),
+                        name="single_active_notice_template",
+                        violation_error_message="Another template is already active. Use the 'Make active' action to switch templates.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TopPhotoNotice',
+            name="TopPhotoNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_kind', models.CharField(choices=[('day', 'Day'), ('month', 'Month')], max_length=5)),
-                ('period_start', models.DateField(help_text='First day of the day or month.')),
-                ('email', models.EmailField(max_length=254, verbose_name='sent to')),
-                ('subject', models.CharField(max_length=255)),
-                ('photos', models.JSONField(default=list, help_text='Rank, photo id and views of each photo listed.')),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='top_photo_notices', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month")], max_length=5
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(help_text="First day of the day or month."),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="sent to")),
+                ("subject", models.CharField(max_length=255)),
+                (
+                    "photos",
+                    models.JSONField(
+                        default=list,
+                        help_text="Rank, photo id and views of each photo listed.",
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="top_photo_notices",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'period_kind', 'period_start'), name='one_top_photo_notice_per_user_and_period')],
+                "ordering": ["-sent_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "period_kind", "period_start"),
+                        name="one_top_photo_notice_per_user_and_period",
+                    )
+                ],
             },
         ),
     ]

@@ -89,5 +89,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_template_and_schedule, remove_template_and_schedule),
+        migrations.RunPython(
+            create_template_and_schedule, remove_template_and_schedule
+        ),
     ]

@@ -9,32 +9,118 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gallery', '0003_default_notice_and_schedule'),
+        ("gallery", "0003_default_notice_and_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Slideshow',
+            name="Slideshow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('mine', "The requester's photos"), ('site', "Every user's photos")], max_length=4)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=7)),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress in percent')),
-                ('photo_ids', models.JSONField(default=list, help_text='The photos shown, in order.', verbose_name='photo ids')),
-                ('fingerprint', models.CharField(editable=False, help_text='SHA-256 of the photos and render settings; equal means reusable.', max_length=64)),
-                ('video', models.FileField(blank=True, max_length=255, upload_to=gallery.models.slideshows._video_upload_to)),
-                ('size', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='size in bytes')),
-                ('duration', models.FloatField(blank=True, null=True, verbose_name='duration in seconds')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slideshows', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("mine", "The requester's photos"),
+                            ("site", "Every user's photos"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=7,
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="progress in percent"
+                    ),
+                ),
+                (
+                    "photo_ids",
+                    models.JSONField(
+                        default=list,
+                        help_text="The photos shown, in order.",
+                        verbose_name="photo ids",
+                    ),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        editable=False,
+                        help_text="SHA-256 of the photos and render settings; equal means reusable.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "video",
+                    models.FileField(
+                        blank=True,
+                        max_length=255,
+                        upload_to=gallery.models.slideshows._video_upload_to,
+                    ),
+                ),
+                (
+                    "size",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, verbose_name="size in bytes"
+                    ),
+                ),
+                (
+                    "duration",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="duration in seconds"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slideshows",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['requested_by', '-created_at'], name='gallery_sli_request_05cfa2_idx'), models.Index(fields=['scope', 'fingerprint'], name='gallery_sli_scope_ff4c2a_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='slideshow_progress_max_100')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["requested_by", "-created_at"],
+                        name="gallery_sli_request_05cfa2_idx",
+                    ),
+                    models.Index(
+                        fields=["scope", "fingerprint"],
+                        name="gallery_sli_scope_ff4c2a_idx",
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("progress__lte", 100)),
+                        name="slideshow_progress_max_100",
+                    )
+                ],
             },
         ),
     ]

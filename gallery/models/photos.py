@@ -185,9 +185,7 @@ class Photo(models.Model):
             async_task,
         )
 
-        transaction.on_commit(
-            partial(async_task, "gallery.tasks.render_webp", self.pk)
-        )
+        transaction.on_commit(partial(async_task, "gallery.tasks.render_webp", self.pk))
 
     def render_webp(self):
         """Make the WebP copy of the original and mark the photo ready.
@@ -216,8 +214,6 @@ class Photo(models.Model):
                 "WebP copy of photo %s ready (%d bytes)", self.pk, rendition.size
             )
         return derivative
-
-
 
 
 class PhotoDerivativeManager(models.Manager):

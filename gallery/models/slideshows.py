@@ -213,7 +213,12 @@ class Slideshow(models.Model):
         self.finished_at = timezone.now()
         self.save(
             update_fields=[
-                "status", "progress", "video", "size", "duration", "finished_at"
+                "status",
+                "progress",
+                "video",
+                "size",
+                "duration",
+                "finished_at",
             ]
         )
 

@@ -34,7 +34,9 @@ def fixture_superuser_client(db):  # pylint: disable=unused-argument
         "/admin/gallery/photo/?q=Sunset&status__exact=ready",
     ],
 )
-def test_admin_page_opens(superuser_client, photo, path):  # pylint: disable=unused-argument
+def test_admin_page_opens(
+    superuser_client, photo, path
+):  # pylint: disable=unused-argument
     response = superuser_client.get(path)
 
     assert response.status_code == 200

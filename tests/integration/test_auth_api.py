@@ -1,5 +1,7 @@
 """Registration, token login and logout, the current user and throttling."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -70,6 +72,7 @@ def test_register_cannot_set_staff(anon_api, db):  # pylint: disable=unused-argu
         REGISTER,
         {
             "username": "mallory",
+            "email": "mallory@example.com",
             "password": "Tr1cky-Pass-42",
             "is_staff": True,
             "is_superuser": True,
@@ -139,7 +142,9 @@ def test_me_patch_cannot_set_staff_or_username(api, user):
     assert user.username != "renamed"
 
 
-def test_users_list_shows_only_self(api, user, other_user):  # pylint: disable=unused-argument
+def test_users_list_shows_only_self(
+    api, user, other_user
+):  # pylint: disable=unused-argument
     response = api.get(REGISTER)
 
     assert response.status_code == 200
@@ -196,3 +201,45 @@ def test_token_login_throttled(anon_api, user, monkeypatch):
     cache.clear()
     assert answers[:3] == [200, 200, 200]
     assert answers[3] == 429
+
+
+def test_register_requires_email(anon_api, db):  # pylint: disable=unused-argument
+    response = anon_api.post(
+        REGISTER, {"username": "noemail", "password": "Tr1cky-Pass-42"}
+    )
+
+    assert response.status_code == 400
+    assert "email" in response.json()
+    assert not User.objects.filter(username="noemail").exists()
+
+
+def test_password_reset_mails_uid_and_token(anon_api, user, mailoutbox):
+    response = anon_api.post(
+        "/api/v1/auth/users/reset_password/", {"email": user.email}
+    )
+
+    assert response.status_code == 204
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [user.email]
+    match = re.search(r"reset-password/([^/\s]+)/([^/\s]+)", mailoutbox[0].body)
+    assert match is not None
+    uid, token = match.groups()
+
+    confirmed = anon_api.post(
+        "/api/v1/auth/users/reset_password_confirm/",
+        {"uid": uid, "token": token, "new_password": "Another-Pass-77"},
+    )
+
+    assert confirmed.status_code == 204
+    user.refresh_from_db()
+    assert user.check_password("Another-Pass-77")
+
+
+def test_username_reset_mails_uid_and_token(anon_api, user, mailoutbox):
+    response = anon_api.post(
+        "/api/v1/auth/users/reset_username/", {"email": user.email}
+    )
+
+    assert response.status_code == 204
+    assert len(mailoutbox) == 1
+    assert "reset-username/" in mailoutbox[0].body

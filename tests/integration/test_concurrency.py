@@ -12,7 +12,9 @@ REQUESTS = 20
 
 
 @pytest.fixture(name="server")
-def fixture_server(transactional_db, media_root, tmp_path):  # pylint: disable=unused-argument
+def fixture_server(
+    transactional_db, media_root, tmp_path
+):  # pylint: disable=unused-argument
     """Run gunicorn with several processes and threads on the test database."""
     port = processes.free_port()
     log_path = tmp_path / "gunicorn.log"

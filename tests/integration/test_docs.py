@@ -34,7 +34,9 @@ def test_docs_schema_lists_endpoints(anon_api, db):  # pylint: disable=unused-ar
 
 
 @pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
-def test_docs_pages_load_no_external_assets(anon_api, db, path):  # pylint: disable=unused-argument
+def test_docs_pages_load_no_external_assets(
+    anon_api, db, path
+):  # pylint: disable=unused-argument
     response = anon_api.get(path)
 
     assert response.status_code == 200

@@ -278,9 +278,7 @@ def test_16bit_grey_gradient_png_keeps_range(render):
 
 
 def test_16bit_grey_alpha_png_kept(render):
-    content = build.png_16bit(
-        (40, 30), lambda x, y: (32896, 0 if x < 20 else 65535), 2
-    )
+    content = build.png_16bit((40, 30), lambda x, y: (32896, 0 if x < 20 else 65535), 2)
 
     _photo, thumbnail, webp = render(content, name="photo.png")
 
@@ -436,9 +434,7 @@ def test_builder_orientation_matches_pillow():
 
 
 def test_webp_job_marks_damaged_original_failed(album):
-    photo = factories.make_photo(
-        album, content=build.noisy_png((64, 64)), name="p.png"
-    )
+    photo = factories.make_photo(album, content=build.noisy_png((64, 64)), name="p.png")
     content = read_original(photo)
     with photo.image.storage.open(photo.image.name, "wb") as stored:
         stored.write(content[: len(content) // 2])

@@ -90,7 +90,9 @@ def test_media_tampered_token_not_found(api, photo):
     assert response.status_code == 404
 
 
-def test_media_token_for_unknown_name_not_found(api, db):  # pylint: disable=unused-argument
+def test_media_token_for_unknown_name_not_found(
+    api, db
+):  # pylint: disable=unused-argument
     response = api.get(f"/media/{links.sign('originals/00/missing.jpg')}")
 
     assert response.status_code == 404
@@ -127,9 +129,7 @@ def test_media_old_token_within_max_age_served(api, photo, settings):
     assert decode(body)[0] == "JPEG"
 
 
-def test_media_deleted_photo_not_found(
-    api, photo, django_capture_on_commit_callbacks
-):
+def test_media_deleted_photo_not_found(api, photo, django_capture_on_commit_callbacks):
     url = api.get(f"/api/v1/photos/{photo.pk}/").data["thumbnail"]["url"]
     with django_capture_on_commit_callbacks(execute=True):
         api.delete(f"/api/v1/photos/{photo.pk}/")

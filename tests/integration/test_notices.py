@@ -110,9 +110,7 @@ def test_notices_delivered_over_smtp_from_admin_template(
     assert "Not in the top" not in theirs.text
 
 
-def test_notices_template_change_changes_next_email(
-    smtp_server, notice_template, user
-):
+def test_notices_template_change_changes_next_email(smtp_server, notice_template, user):
     factories.make_viewed_photo(user, 5, title="Pier")
     send_top_photo_notices("day", SCHEDULED_FOR)
     notice_template.subject = "New subject for {{ user.username }}"

@@ -363,7 +363,7 @@ def test_photo_patch_renames(api, photo):
     assert photo.title == "New name"
 
 
-def test_photo_patch_ignores_other_fields(api, photo, user, other_user):
+def test_photo_patch_rejects_other_fields(api, photo, user, other_user):
     other_album = factories.make_album(user, "Elsewhere")
     before = Photo.objects.filter(pk=photo.pk).values().get()
 
@@ -381,11 +381,12 @@ def test_photo_patch_ignores_other_fields(api, photo, user, other_user):
         },
     )
 
-    assert response.status_code == 200
-    after = Photo.objects.filter(pk=photo.pk).values().get()
-    assert after.pop("title") == "Renamed"
-    before.pop("title")
-    assert after == before
+    assert response.status_code == 400
+    body = response.json()
+    for name in ("views", "album", "owner", "status", "width", "created_at", "image"):
+        assert "read-only" in body[name][0]
+    assert "title" not in body
+    assert Photo.objects.filter(pk=photo.pk).values().get() == before
 
 
 @pytest.mark.parametrize(

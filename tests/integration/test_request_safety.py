@@ -285,8 +285,16 @@ def assert_json_error(response, status):
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"title": ', b"{'title': 'x'}", b"\xff\xfe\x00", b"[]", b"null", b'"x"',
-     b'{"title": NaN}', b'{"title": "x"' + b" " * 10 + b"]"],
+    [
+        b'{"title": ',
+        b"{'title': 'x'}",
+        b"\xff\xfe\x00",
+        b"[]",
+        b"null",
+        b'"x"',
+        b'{"title": NaN}',
+        b'{"title": "x"' + b" " * 10 + b"]",
+    ],
 )
 def test_album_malformed_json_rejected(api, body):
     response = api.generic("POST", ALBUMS, body, content_type="application/json")
@@ -390,9 +398,19 @@ def test_upload_bad_album_value_rejected(api, media_root, album_value):
 
 @pytest.mark.parametrize(
     "query",
-    ["album=abc", "album=", f"album={10**30}", "album=-1", "ordering=nope",
-     "ordering=owner__password", "page=abc", "page=99999", "page_size=-1",
-     "page_size=abc", "album=1%00"],
+    [
+        "album=abc",
+        "album=",
+        f"album={10**30}",
+        "album=-1",
+        "ordering=nope",
+        "ordering=owner__password",
+        "page=abc",
+        "page=99999",
+        "page_size=-1",
+        "page_size=abc",
+        "album=1%00",
+    ],
 )
 @pytest.mark.usefixtures("photo")
 def test_photo_list_bad_query_is_client_error(api, query):
@@ -437,8 +455,16 @@ def test_wrong_method_not_allowed(api, photo, method, url):
 
 @pytest.mark.parametrize(
     "header",
-    [None, "Token", "Token ", "Token nope", "Token a b", "Bearer abc", "token x" * 500,
-     "Token \u00e9\u00e9"],
+    [
+        None,
+        "Token",
+        "Token ",
+        "Token nope",
+        "Token a b",
+        "Bearer abc",
+        "token x" * 500,
+        "Token \u00e9\u00e9",
+    ],
 )
 def test_bad_token_unauthorized(photo, header):
     client = client_for(None)

@@ -22,9 +22,7 @@ def _upload_ranked(album, colours_and_sizes, capture):
     with capture(execute=True):
         for index, (colour, size) in enumerate(colours_and_sizes):
             content = factories.image_bytes(size=size, color=colour, quality=95)
-            photo = factories.make_photo(
-                album, title=f"Photo {index}", content=content
-            )
+            photo = factories.make_photo(album, title=f"Photo {index}", content=content)
             Photo.objects.filter(pk=photo.pk).update(views=50 - index)
             photos.append(photo)
     return photos

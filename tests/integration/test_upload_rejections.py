@@ -144,9 +144,7 @@ def test_upload_pixel_cap_from_settings(
 
     response = post_photo(build.encode(Image.new("RGB", (40, 26)), "PNG"))
 
-    assert_rejected(
-        response, media_root, upload_temp_dir, "The image is 40x26 pixels"
-    )
+    assert_rejected(response, media_root, upload_temp_dir, "The image is 40x26 pixels")
 
 
 def test_upload_at_pixel_cap_accepted(post_photo, settings, upload_temp_dir):
@@ -220,9 +218,7 @@ def test_upload_png_with_damaged_pixel_data_rejected(
         pytest.param(
             build.png_header(40, 40, 8, 2) + bytes(range(256)) * 8, "p.png", id="png"
         ),
-        pytest.param(
-            _noisy_jpeg()[:600] + b"\x13\x37" * 2000, "p.jpg", id="jpeg"
-        ),
+        pytest.param(_noisy_jpeg()[:600] + b"\x13\x37" * 2000, "p.jpg", id="jpeg"),
         pytest.param(build.PNG_SIGNATURE, "p.png", id="png-signature-only"),
         pytest.param(b"\xff\xd8\xff", "p.jpg", id="jpeg-marker-only"),
     ],
@@ -260,17 +256,13 @@ def test_upload_exactly_max_size_png_accepted(post_photo, media_root, upload_tem
     assert not list(upload_temp_dir.path.iterdir())
 
 
-def test_upload_one_byte_over_max_png_rejected(
-    post_photo, media_root, upload_temp_dir
-):
+def test_upload_one_byte_over_max_png_rejected(post_photo, media_root, upload_temp_dir):
     content = build.pad_png(build.noisy_png((200, 200)), MAX_BYTES + 1)
 
     response = post_photo(content)
 
     assert len(upload_temp_dir.created) == 1
-    assert_rejected(
-        response, media_root, upload_temp_dir, "The file is 5242881 bytes"
-    )
+    assert_rejected(response, media_root, upload_temp_dir, "The file is 5242881 bytes")
 
 
 def test_upload_exactly_max_size_jpeg_accepted(post_photo):
@@ -295,7 +287,7 @@ def test_upload_one_byte_over_max_jpeg_rejected(
 
 
 def test_upload_huge_declared_body_refused(api, album, media_root, upload_temp_dir):
-    body = b"--xyz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nT\r\n"
+    body = b'--xyz\r\nContent-Disposition: form-data; name="title"\r\n\r\nT\r\n'
 
     response = api.generic(
         "POST",

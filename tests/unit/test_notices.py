@@ -133,7 +133,9 @@ def test_find_period_explicit_kind_and_time(db):  # pylint: disable=unused-argum
     assert period == Period("month", date(2025, 6, 1))
 
 
-def test_find_period_naive_time_is_local(db, settings):  # pylint: disable=unused-argument
+def test_find_period_naive_time_is_local(
+    db, settings
+):  # pylint: disable=unused-argument
     settings.TIME_ZONE = "Europe/Paris"
     period = find_period("day", "2025-06-30T23:30:00")
     assert period == Period("day", date(2025, 6, 30))
@@ -268,9 +270,7 @@ def test_template_none_active_raises(db):  # pylint: disable=unused-argument
 # Sending once per period
 
 
-def test_send_once_per_user_and_period(
-    notice_template, user, other_user, mailoutbox
-):
+def test_send_once_per_user_and_period(notice_template, user, other_user, mailoutbox):
     del notice_template
     factories.make_viewed_photo(user, 10, title="first")
     factories.make_viewed_photo(other_user, 5, title="second")

@@ -46,9 +46,7 @@ class Command(BaseCommand):
         randomness = random.Random(7)
 
         if not User.objects.filter(username=ADMIN[0]).exists():
-            User.objects.create_superuser(
-                ADMIN[0], f"{ADMIN[0]}@example.com", ADMIN[1]
-            )
+            User.objects.create_superuser(ADMIN[0], f"{ADMIN[0]}@example.com", ADMIN[1])
             self.stdout.write(f"Created superuser {ADMIN[0]} / {ADMIN[1]}")
         for index, (username, password) in enumerate(DEMO_USERS):
             if User.objects.filter(username=username).exists():
@@ -103,9 +101,7 @@ class Command(BaseCommand):
 
 def _photo_files(folder):
     suffixes = {".jpg", ".jpeg", ".png"} | CONVERTED_SUFFIXES
-    return sorted(
-        path for path in folder.iterdir() if path.suffix.lower() in suffixes
-    )
+    return sorted(path for path in folder.iterdir() if path.suffix.lower() in suffixes)
 
 
 def _draw_gradient(draw, randomness, width, height, alpha):
