@@ -9,10 +9,13 @@ from drf_spectacular.views import (
 )
 
 from gallery.views import media
+from users.views import LoginView
 
 handler404 = "gallery.views.not_found"
 
 api_v1 = [
+    # Before djoser's own route of the same path, which it replaces.
+    path("auth/token/login/", LoginView.as_view(), name="login"),
     path("auth/", include("djoser.urls")),
     path("auth/", include("djoser.urls.authtoken")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

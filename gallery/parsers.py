@@ -1,8 +1,12 @@
-"""A multipart parser that rejects oversized bodies before reading them."""
+"""Request body parsers that fail with a 4xx on hostile bodies.
+
+JSON is the only format the API accepts by default; multipart is parsed
+only by the photo upload, with a size limit checked before reading.
+"""
 
 from django.conf import settings
-from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import MultiPartParser
 
 # Room for the multipart boundaries, headers and the other form fields.
@@ -32,3 +36,17 @@ class UploadSizeLimitedMultiPartParser(MultiPartParser):
                 f"{settings.GALLERY_MAX_UPLOAD_BYTES} bytes."
             )
         return super().parse(stream, media_type, parser_context)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with a 400 for nesting too deep to decode.
+
+    About a thousand nested brackets exhaust Python's recursion limit in the
+    json module, which would otherwise end in a 500.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise ParseError("JSON parse error - nested too deeply.") from error

@@ -5,6 +5,7 @@ import mimetypes
 from django.conf import settings
 from django.core import exceptions as django_exceptions
 from django.core import signing
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
@@ -13,12 +14,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from . import links
 from .models import Album, NoPhotos, Photo, Slideshow
-from .parsers import UploadSizeLimitedMultiPartParser
+from .parsers import JSONParser, UploadSizeLimitedMultiPartParser
 from .serializers import (
     AlbumSerializer,
     PhotoSerializer,
@@ -233,6 +233,10 @@ def media(request, token):  # pylint: disable=unused-argument
         )
     except signing.BadSignature as error:
         raise Http404("Invalid link.") from error
+    if not isinstance(name, str) or not name:
+        # Only a holder of the secret key can sign a token, but a token that
+        # names no file must still be a 404.
+        raise Http404("Invalid link.")
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if settings.GALLERY_ACCEL_REDIRECT_PREFIX:
         response = HttpResponse(content_type=content_type)
@@ -240,7 +244,8 @@ def media(request, token):  # pylint: disable=unused-argument
     else:
         try:
             stored = default_storage.open(name, "rb")
-        except FileNotFoundError as error:
+        except (OSError, SuspiciousFileOperation) as error:
+            # Missing, a folder, or outside MEDIA_ROOT.
             raise Http404("File not found.") from error
         response = FileResponse(stored, content_type=content_type)
     response["Cache-Control"] = f"private, max-age={settings.GALLERY_MEDIA_URL_MAX_AGE}"

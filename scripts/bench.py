@@ -122,6 +122,7 @@ def server_env(workdir):
         # must not turn requests into 429s; the same for the user rate.
         THROTTLE_ANON_RATE="1000000/minute",
         THROTTLE_USER_RATE="1000000/minute",
+        THROTTLE_LOGIN_RATE="1000000/minute",
         Q_SYNC="false",
         Q_WORKERS="1",
     )

@@ -129,10 +129,8 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Only the photo upload takes multipart bodies (with a size limit).
+    "DEFAULT_PARSER_CLASSES": ["gallery.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "gallery.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "gallery.schema.AutoSchema",
@@ -146,7 +144,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="30/minute"),
         "user": env("THROTTLE_USER_RATE", default="2000/minute"),
+        "login": env("THROTTLE_LOGIN_RATE", default="10/minute"),
     },
+    # Clients are told apart by REMOTE_ADDR. Behind a reverse proxy, set
+    # NUM_PROXIES to the number of proxies so X-Forwarded-For is read; with
+    # 0 a client cannot dodge the limits by sending that header itself.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -160,6 +163,7 @@ DJOSER = {
         "current_user": "users.serializers.UserSerializer",
     },
     "HIDE_USERS": True,
+    "LOGOUT_ON_PASSWORD_CHANGE": True,
     # There is no web front end to link to: these emails carry the uid and
     # token that a client posts to reset_password_confirm/ or
     # reset_username_confirm/.

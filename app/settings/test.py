@@ -22,7 +22,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Small frames keep the real encodes in the suite fast.
 GALLERY_SLIDESHOW_FRAME_WIDTH = 320
 
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": None}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": "10000/minute",
+    "user": None,
+    "login": "10000/minute",
+}
 
 LOGGING = {
     "version": 1,

@@ -27,8 +27,10 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, IndexError, EOFError)
 _SRGB_PROFILE = ImageCms.createProfile("sRGB")
 
 ORIENTATION_TAG = 0x0112
-# libwebp stores at most 16383 pixels a side; longer pictures are shrunk.
-WEBP_MAX_SIDE = 16383
+# libwebp stores at most 16383 pixels a side, so uploads may not be longer.
+# The cap also keeps extreme strips (1 x 49 million pixels passes the pixel
+# cap) from costing gigabytes to decode and resample.
+MAX_SIDE = 16383
 
 
 class InvalidImage(ValueError):
@@ -140,6 +142,12 @@ def _check_open_image(image, max_pixels, thumbnail_size):
     width, height = image.size
     if width * height > max_pixels:
         raise _too_many_pixels(max_pixels, width, height)
+    if max(width, height) > MAX_SIDE:
+        raise InvalidImage(
+            f"The image is {width}x{height} pixels; each side may be at most "
+            f"{MAX_SIDE} pixels.",
+            code="dimensions",
+        )
     width, height = oriented_size(image)
     thumbnail = make_thumbnail(image, thumbnail_size)
     return CheckedUpload(image_format, width, height, thumbnail)
@@ -202,13 +210,10 @@ def encode_for_thumbnail(picture):
 def make_webp(source, *, quality, method):
     """Decode an original fully and return its upright WebP copy.
 
-    The copy has the original's size unless a side is longer than WebP
-    allows, in which case it is shrunk to fit with its aspect ratio kept.
+    Uploads are at most ``MAX_SIDE`` pixels a side, which WebP can store.
     """
     with Image.open(source, formats=("PNG", "JPEG")) as image:
         picture = load_upright(image)
-    if max(picture.size) > WEBP_MAX_SIDE:
-        picture.thumbnail((WEBP_MAX_SIDE, WEBP_MAX_SIDE), Image.Resampling.LANCZOS)
     return encode(picture, "WEBP", quality=quality, method=method)
 
 

@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -80,6 +79,31 @@ class Period:
 
 
 @dataclass(frozen=True)
+class NoticeUser:
+    """The recipient as the message template sees it: plain values only.
+
+    Staff edit the template, and Django templates follow relations and call
+    methods, so the template never gets the real User, whose password hash,
+    API token and other users' photos are a few dots away.
+    """
+
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+
+    @classmethod
+    def from_user(cls, user):
+        """Copy the fields a message may show from a user."""
+        return cls(user.username, user.first_name, user.last_name, user.email)
+
+    @property
+    def full_name(self):
+        """First and last name, or the username when both are blank."""
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+
+@dataclass(frozen=True)
 class TopPhoto:
     """One photo of the site's top list, in the message template's context."""
 
@@ -116,7 +140,7 @@ class RenderedMessage:
 
 
 def _sample_context():
-    user = get_user_model()(
+    user = NoticeUser(
         username="sample",
         first_name="Sam",
         last_name="Sample",
@@ -131,6 +155,12 @@ def _sample_context():
         "photos": photos,
         "period": Period.containing(timezone.now(), PeriodKind.DAY),
     }
+
+
+def _template_engine(string_if_invalid=""):
+    # Only Django's built-in tags and filters, and no loaders, so a template
+    # cannot {% include %} or {% load %} anything from the server.
+    return Engine(loaders=[], libraries={}, string_if_invalid=string_if_invalid)
 
 
 def _render_source(engine, source, context, *, autoescape):
@@ -194,8 +224,7 @@ class TopPhotoNoticeTemplate(models.Model):
     def clean(self):
         """Reject a template that does not compile or render on a sample."""
         super().clean()
-        default = Engine.get_default()
-        engine = Engine(libraries=default.libraries, string_if_invalid=_INVALID_MARKER)
+        engine = _template_engine(string_if_invalid=_INVALID_MARKER)
         context = _sample_context()
         errors = {}
         for name, autoescape in (
@@ -226,7 +255,7 @@ class TopPhotoNoticeTemplate(models.Model):
 
     def render(self, context):
         """Render subject, text and HTML body; the subject becomes one line."""
-        engine = Engine.get_default()
+        engine = _template_engine()
         subject = _render_source(engine, self.subject, context, autoescape=False)
         text = _render_source(engine, self.body_text, context, autoescape=False)
         html = ""
@@ -237,7 +266,11 @@ class TopPhotoNoticeTemplate(models.Model):
     def build_message(self, recipient, period, connection=None):
         """Build the email to one recipient, the only address on it."""
         rendered = self.render(
-            {"user": recipient.user, "photos": recipient.photos, "period": period}
+            {
+                "user": NoticeUser.from_user(recipient.user),
+                "photos": recipient.photos,
+                "period": period,
+            }
         )
         message = mail.EmailMultiAlternatives(
             subject=rendered.subject,

@@ -191,7 +191,7 @@ def test_invalid_token_unauthorized(db):  # pylint: disable=unused-argument
 def test_token_login_throttled(anon_api, user, monkeypatch):
     # DRF copies the rates into the throttle class when it is imported, so the
     # low test rate goes onto the class rather than into settings.
-    rates = {"anon": "3/minute", "user": None}
+    rates = {"anon": "3/minute", "user": None, "login": None}
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     cache.clear()
     credentials = {"username": user.username, "password": factories.PASSWORD}
@@ -201,6 +201,36 @@ def test_token_login_throttled(anon_api, user, monkeypatch):
     cache.clear()
     assert answers[:3] == [200, 200, 200]
     assert answers[3] == 429
+
+
+def test_login_throttle_ignores_forwarded_for(anon_api, user, monkeypatch):
+    rates = {"anon": "3/minute", "user": None, "login": None}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    credentials = {"username": user.username, "password": "wrong"}
+
+    answers = [
+        anon_api.post(LOGIN, credentials, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        for n in range(4)
+    ]
+
+    cache.clear()
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+
+
+def test_login_throttled_per_username(api, user, other_user, monkeypatch):
+    """A valid token on the request does not lift the login limit."""
+    rates = {"anon": None, "user": None, "login": "2/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    guesses = {"username": other_user.username.upper(), "password": "wrong"}
+
+    answers = [api.post(LOGIN, guesses).status_code for _ in range(3)]
+    own = api.post(LOGIN, {"username": user.username, "password": factories.PASSWORD})
+
+    cache.clear()
+    assert answers == [400, 400, 429]
+    assert own.status_code == 200
 
 
 def test_register_requires_email(anon_api, db):  # pylint: disable=unused-argument

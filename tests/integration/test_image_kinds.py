@@ -394,14 +394,13 @@ def test_extreme_shapes_never_zero_or_upscaled(
     assert (derivative.width, derivative.height) == thumbnail_size
 
 
-def test_webp_longer_than_webp_limit_shrunk(render):
-    # WebP holds at most 16383 pixels a side; a longer picture is scaled down
-    # to fit, keeping its aspect ratio.
-    content = build.encode(Image.new("L", (20000, 3), 200), "PNG")
+def test_webp_at_side_limit_kept(render):
+    # WebP holds at most 16383 pixels a side, the longest side uploads allow.
+    content = build.encode(Image.new("L", (16383, 3), 200), "PNG")
 
     photo, thumbnail, webp = render(content, name="photo.png")
 
-    assert (photo.width, photo.height) == (20000, 3)
+    assert (photo.width, photo.height) == (16383, 3)
     assert thumbnail.size == (150, 1)
     assert webp.size == (16383, 3)
 

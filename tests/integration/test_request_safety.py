@@ -581,3 +581,34 @@ def test_options_never_server_error(api, url):
 @pytest.mark.parametrize("path", ["/api/v1/photos/a/b/", "/api/v1/nothing/", "/x"])
 def test_unknown_path_json_not_found(api, path):
     assert_json_error(api.get(path), 404)
+
+
+@pytest.mark.parametrize("name", ["", "originals", "../settings.py", 7, {"a": 1}])
+def test_media_token_naming_no_file_not_found(client, name, media_root):
+    (media_root / "originals").mkdir(parents=True, exist_ok=True)
+    token = signing.dumps(name, salt=links.SALT, compress=True)
+
+    response = client.get(f"/media/{token}")
+
+    assert response.status_code == 404
+
+
+def test_deeply_nested_json_rejected(api):
+    body = "[" * 5000 + "]" * 5000
+
+    response = api.generic(
+        "POST", "/api/v1/albums/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_multipart_login_unsupported(anon_api, user):
+    response = anon_api.post(
+        "/api/v1/auth/token/login/",
+        {"username": user.username, "password": "x"},
+        format="multipart",
+    )
+
+    assert response.status_code == 415

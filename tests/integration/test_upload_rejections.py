@@ -137,6 +137,17 @@ def test_upload_decompression_bomb_rejected(
     )
 
 
+@pytest.mark.parametrize("size", [(16384, 3), (2, 20000)])
+def test_upload_side_over_limit_rejected(post_photo, media_root, upload_temp_dir, size):
+    content = build.encode(Image.new("L", size, 200), "PNG")
+
+    response = post_photo(content, name="strip.png")
+
+    assert_rejected(
+        response, media_root, upload_temp_dir, "each side may be at most 16383 pixels"
+    )
+
+
 def test_upload_pixel_cap_from_settings(
     post_photo, settings, media_root, upload_temp_dir
 ):

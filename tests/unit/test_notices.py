@@ -225,6 +225,9 @@ def test_render_without_html_is_text_only(notice_template, user):
         ("body_text", "Hello {{ usr.username }}", "Unknown variable: usr.username"),
         ("subject", "{{ period.lable }}", "Unknown variable: period.lable"),
         ("subject", "{% if False %}x{% endif %}", "Renders empty"),
+        ("body_text", "{{ user.password }}", "Unknown variable: user.password"),
+        ("body_text", "{{ user.auth_token.key }}", "Unknown variable: user.auth"),
+        ("body_text", "{% load static %}", "Template syntax error"),
     ],
 )
 def test_template_clean_rejects(notice_template, field, source, error):
@@ -233,6 +236,25 @@ def test_template_clean_rejects(notice_template, field, source, error):
         notice_template.full_clean()
     assert list(raised.value.message_dict) == [field]
     assert error in raised.value.message_dict[field][0]
+
+
+def test_message_hides_user_secrets(notice_template, user, other_user):
+    """A guarded template passes the sample check but still sees no secrets."""
+    photo = factories.make_viewed_photo(other_user, views=5)
+    notice_template.body_text = (
+        "{% if user.pk %}{{ user.password }}{{ user.auth_token.key }}"
+        "{% for photo in user.photos.all %}{{ photo.owner.password }}{% endfor %}"
+        "{% endif %}[{{ user.username }}|{{ user.full_name }}]"
+    )
+    notice_template.full_clean()
+    user.first_name, user.last_name = "Ada", "Lovelace"
+
+    message = notice_template.build_message(
+        Recipient(user, [TopPhoto(1, photo.title, 5)]), DAY
+    )
+
+    assert message.body == f"[{user.username}|Ada Lovelace]"
+    assert user.password not in message.body
 
 
 def test_template_clean_accepts_valid(notice_template):
