@@ -7,16 +7,20 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
+from rest_framework.routers import SimpleRouter
 
 from gallery.views import media
-from users.views import LoginView
+from users.views import LoginView, UserViewSet
 
 handler404 = "gallery.views.not_found"
+
+accounts = SimpleRouter()
+accounts.register("users", UserViewSet)
 
 api_v1 = [
     # Before djoser's own route of the same path, which it replaces.
     path("auth/token/login/", LoginView.as_view(), name="login"),
-    path("auth/", include("djoser.urls")),
+    path("auth/", include(accounts.urls)),
     path("auth/", include("djoser.urls.authtoken")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="docs"),

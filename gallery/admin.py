@@ -50,6 +50,13 @@ class AlbumAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner",)
     inlines = [PhotoInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Each photo records its owner too, so moving an album to another
+        # user would leave them split between two accounts.
+        if obj is not None:
+            return ("owner", "created_at")
+        return self.readonly_fields
+
 
 class PhotoAddForm(forms.ModelForm):
     """Upload form: album, title and a file checked like an API upload."""

@@ -26,6 +26,10 @@ def validate_printable(value):
         raise serializers.ValidationError(
             "Surrogate code points are not allowed; send valid Unicode text."
         )
+    # Format characters (zero-width spaces, joiners, direction marks) and
+    # separators alone would make a title that looks blank.
+    if categories <= {"Cf", "Zs", "Zl", "Zp"}:
+        raise serializers.ValidationError("The title has no visible characters.")
     return value
 
 

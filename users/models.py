@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -16,3 +17,13 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         # A fixed order, so that paged user lists never repeat or skip users.
         ordering = ["id"]
+        constraints = [
+            # Password resets find the account by email address, so two
+            # accounts must never share one, whatever its case.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="unique_user_email_ignoring_case",
+                violation_error_message="A user with this email address already exists.",
+            )
+        ]

@@ -1,5 +1,6 @@
-"""djoser's token login with the per-username rate limit added."""
+"""djoser's account views with the product's access rules added."""
 
+from djoser import views as djoser_views
 from djoser.views import TokenCreateView
 from rest_framework.settings import api_settings
 
@@ -10,3 +11,19 @@ class LoginView(TokenCreateView):
     """Exchange a username and password for an API token."""
 
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginRateThrottle]
+
+
+class UserViewSet(djoser_views.UserViewSet):
+    """djoser's account endpoints, where other users' ids are not found.
+
+    djoser hides other users only from the list, so for another user's id
+    the detail routes answer 403 where a free id answers 404, which tells
+    which ids exist.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        user = self.request.user
+        if user.is_authenticated and not user.is_staff:
+            queryset = queryset.filter(pk=user.pk)
+        return queryset

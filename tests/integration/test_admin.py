@@ -152,3 +152,25 @@ def test_admin_album_inline_lists_photos(superuser_client, photo):
     response = superuser_client.get(f"/admin/gallery/album/{photo.album_id}/change/")
 
     assert "Sunset" in response.content.decode()
+
+
+def test_admin_album_owner_cannot_change(superuser_client, photo, other_user):
+    response = superuser_client.post(
+        f"/admin/gallery/album/{photo.album_id}/change/",
+        {
+            "title": "Renamed album",
+            "owner": other_user.pk,
+            "photos-TOTAL_FORMS": "1",
+            "photos-INITIAL_FORMS": "1",
+            "photos-MIN_NUM_FORMS": "0",
+            "photos-MAX_NUM_FORMS": "1000",
+            "photos-0-id": photo.pk,
+            "photos-0-album": photo.album_id,
+        },
+    )
+
+    errors = response.context and response.context["adminform"].form.errors
+    assert response.status_code == 302, errors
+    photo.album.refresh_from_db()
+    assert photo.album.title == "Renamed album"
+    assert photo.album.owner_id == photo.owner_id

@@ -273,3 +273,53 @@ def test_username_reset_mails_uid_and_token(anon_api, user, mailoutbox):
     assert response.status_code == 204
     assert len(mailoutbox) == 1
     assert "reset-username/" in mailoutbox[0].body
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+def test_other_account_looks_like_free_id(api, other_user, method):
+    free_id = other_user.pk + 1000
+
+    other = getattr(api, method)(f"{REGISTER}{other_user.pk}/")
+    free = getattr(api, method)(f"{REGISTER}{free_id}/")
+
+    assert other.status_code == 404
+    assert free.status_code == 404
+    assert other.json() == free.json()
+    assert User.objects.filter(pk=other_user.pk).exists()
+
+
+def test_staff_can_read_other_accounts(staff_user, user):
+    response = client_for(staff_user).get(f"{REGISTER}{user.pk}/")
+
+    assert response.status_code == 200
+    assert response.json()["username"] == user.username
+
+
+def test_register_email_in_use_rejected(anon_api, user):
+    response = anon_api.post(
+        REGISTER,
+        {
+            "username": "copycat",
+            "email": user.email.upper(),
+            "password": "Tr1cky-Pass-42",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "already exists" in response.json()["email"][0]
+    assert not User.objects.filter(username="copycat").exists()
+
+
+def test_me_email_in_use_rejected(api, user, other_user):
+    response = api.patch(f"{REGISTER}me/", {"email": other_user.email})
+
+    assert response.status_code == 400
+    assert "already exists" in response.json()["email"][0]
+    user.refresh_from_db()
+    assert user.email != other_user.email
+
+
+def test_me_keeps_own_email(api, user):
+    response = api.patch(f"{REGISTER}me/", {"email": user.email.upper()})
+
+    assert response.status_code == 200

@@ -612,3 +612,13 @@ def test_multipart_login_unsupported(anon_api, user):
     )
 
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "title", ["\u200b\u200b", "\ufeff", "\u200e \u200f", "\u2060\u3000\u2060"]
+)
+def test_invisible_title_rejected(api, album, title):
+    response = api.patch(f"/api/v1/albums/{album.pk}/", {"title": title})
+
+    assert response.status_code == 400
+    assert "no visible characters" in response.json()["title"][0]
