@@ -24,6 +24,8 @@ class User(AbstractUser):
                 Lower("email"),
                 condition=~models.Q(email=""),
                 name="unique_user_email_ignoring_case",
-                violation_error_message="A user with this email address already exists.",
+                violation_error_message=(
+                    "A user with this email address already exists."
+                ),
             )
         ]
