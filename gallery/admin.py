@@ -18,6 +18,7 @@ from .models import (
     Photo,
     PhotoDerivative,
     Slideshow,
+    SlideshowBusy,
     TopPhotoNotice,
     TopPhotoNoticeTemplate,
 )
@@ -294,15 +295,14 @@ class SlideshowAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="Build the site's top-10 slideshow")
-    def build_site_slideshow(
-        self, request, queryset
-    ):  # pylint: disable=unused-argument
+    # pylint: disable-next=unused-argument
+    def build_site_slideshow(self, request, queryset):
         """Request the site slideshow as the signed-in staff member."""
         try:
             slideshow, queued = Slideshow.objects.request(
                 request.user, Slideshow.Scope.SITE
             )
-        except NoPhotos as error:
+        except (NoPhotos, SlideshowBusy) as error:
             self.message_user(request, str(error), messages.ERROR)
             return
         if queued:

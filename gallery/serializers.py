@@ -207,9 +207,8 @@ class PhotoTitleSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SlideshowRequestSerializer(
-    serializers.Serializer
-):  # pylint: disable=abstract-method
+# pylint: disable-next=abstract-method
+class SlideshowRequestSerializer(serializers.Serializer):
     """Request a slideshow of the top photos of a scope."""
 
     scope = serializers.ChoiceField(
@@ -218,9 +217,8 @@ class SlideshowRequestSerializer(
     )
 
 
-class SlideshowVideoSerializer(
-    serializers.Serializer
-):  # pylint: disable=abstract-method
+# pylint: disable-next=abstract-method
+class SlideshowVideoSerializer(serializers.Serializer):
     """The video of a ready slideshow: a signed link and its facts."""
 
     url = serializers.URLField(help_text="Signed link; it expires.")

@@ -39,17 +39,15 @@ def delete_photo_file(sender, instance, **kwargs):  # pylint: disable=unused-arg
 
 
 @receiver(post_delete, sender=PhotoDerivative)
-def delete_derivative_file(
-    sender, instance, **kwargs
-):  # pylint: disable=unused-argument
+# pylint: disable-next=unused-argument
+def delete_derivative_file(sender, instance, **kwargs):
     """Remove the file of a deleted thumbnail or WebP copy."""
     delete_file_on_commit(instance.file)
 
 
 @receiver(post_delete, sender=Slideshow)
-def delete_slideshow_file(
-    sender, instance, **kwargs
-):  # pylint: disable=unused-argument
+# pylint: disable-next=unused-argument
+def delete_slideshow_file(sender, instance, **kwargs):
     """Remove a deleted slideshow's video unless another slideshow shares it."""
     name = instance.video.name
     if name:

@@ -10,14 +10,24 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.response import Response
 
 from . import links
-from .models import Album, NoPhotos, Photo, Slideshow
+from .models import Album, NoPhotos, Photo, Slideshow, SlideshowBusy
 from .parsers import JSONParser, UploadSizeLimitedMultiPartParser
 from .serializers import (
     AlbumSerializer,
@@ -174,6 +184,13 @@ class PhotoViewSet(
         return Response(self.get_serializer(top, many=True).data)
 
 
+class Conflict(APIException):
+    """409: the request conflicts with work still in progress."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 @extend_schema_view(
     destroy=extend_schema(
         description="Deletes the job; its video goes unless another job shares it."
@@ -196,7 +213,13 @@ class SlideshowViewSet(
 
     @extend_schema(
         request=SlideshowRequestSerializer,
-        responses={202: SlideshowSerializer, 200: SlideshowSerializer},
+        responses={
+            202: SlideshowSerializer,
+            200: SlideshowSerializer,
+            409: OpenApiResponse(
+                description="Another slideshow of yours is still being built."
+            ),
+        },
     )
     def create(self, request):
         """Queue a WebM slideshow of the scope's 10 most viewed photos (202).
@@ -214,6 +237,8 @@ class SlideshowViewSet(
             raise PermissionDenied(str(error)) from error
         except NoPhotos as error:
             raise ValidationError({"scope": [str(error)]}) from error
+        except SlideshowBusy as error:
+            raise Conflict(str(error)) from error
         return Response(
             self.get_serializer(slideshow).data,
             status=status.HTTP_202_ACCEPTED if queued else status.HTTP_200_OK,

@@ -1,5 +1,7 @@
 """Rate limits for password guessing."""
 
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -18,7 +20,7 @@ class LoginRateThrottle(SimpleRateThrottle):
         username = data.get("username") if isinstance(data, dict) else None
         if not isinstance(username, str) or not username:
             return None
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": username.casefold()[:150],
-        }
+        # Hashed, because a username may hold any character and cache keys
+        # must be short and plain.
+        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}

@@ -7,7 +7,7 @@ from .notices import (
     TopPhotoNoticeTemplate,
 )
 from .photos import Album, Photo, PhotoDerivative
-from .slideshows import NoPhotos, Slideshow
+from .slideshows import NoPhotos, Slideshow, SlideshowBusy
 
 __all__ = [
     "Album",
@@ -17,6 +17,7 @@ __all__ = [
     "Photo",
     "PhotoDerivative",
     "Slideshow",
+    "SlideshowBusy",
     "TopPhotoNotice",
     "TopPhotoNoticeTemplate",
 ]

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import models, transaction
@@ -28,6 +29,17 @@ PROGRESS_STEP = 5
 
 class NoPhotos(ValueError):
     """A slideshow was requested for a scope that has no photos."""
+
+
+class SlideshowBusy(Exception):
+    """The user already has a slideshow queued or being built."""
+
+    def __init__(self, pending):
+        super().__init__(
+            f"Slideshow {pending.pk} is still being built; wait until it is "
+            "ready or failed, or delete it, before requesting another."
+        )
+        self.pending = pending
 
 
 def _video_upload_to(_instance, filename):
@@ -88,7 +100,9 @@ class SlideshowManager(models.Manager.from_queryset(SlideshowQuerySet)):
         and queued once the transaction commits.
 
         Raises ``PermissionDenied`` when a non-staff user asks for the site
-        scope and ``NoPhotos`` when the scope has no photos.
+        scope, ``NoPhotos`` when the scope has no photos and ``SlideshowBusy``
+        when another job of the user is still queued or running, so that one
+        user keeps at most one encode busy.
         """
         if scope == Slideshow.Scope.SITE and not user.is_staff:
             raise PermissionDenied("Only staff can build the site's slideshow.")
@@ -101,6 +115,10 @@ class SlideshowManager(models.Manager.from_queryset(SlideshowQuerySet)):
             )
         digest = fingerprint(photos)
         with transaction.atomic():
+            # Requests of one user run one at a time, so two at once cannot
+            # both pass the busy check below. On SQLite, IMMEDIATE
+            # transactions already serialize every writer.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
             same = self.matching(scope, digest)
             own = (
                 same.requested_by(user)
@@ -111,6 +129,9 @@ class SlideshowManager(models.Manager.from_queryset(SlideshowQuerySet)):
             if own is not None:
                 logger.info("Slideshow %s reused for user %s", own.pk, user.pk)
                 return own, False
+            pending = self.requested_by(user).pending().first()
+            if pending is not None:
+                raise SlideshowBusy(pending)
             shared = same.ready().order_by("-finished_at", "-pk").first()
             slideshow = self.create(
                 requested_by=user,
@@ -264,6 +285,10 @@ class Slideshow(models.Model):
         except NoPhotos as error:
             logger.warning("Slideshow %s build failed: %s", self.pk, error)
             self._fail(error)
+        except Slideshow.DoesNotExist:
+            logger.info("Slideshow %s was deleted while it was built", self.pk)
+            if stored_name:
+                self.video.storage.delete(stored_name)
         # Any error (Pillow, ffmpeg, storage or database) must end the job as
         # failed, because otherwise the client polls a job that stays
         # "running". The client sees the error text and the log the traceback.
@@ -287,8 +312,11 @@ class Slideshow(models.Model):
     def _report_progress(self, percent):
         step = percent - percent % PROGRESS_STEP
         # 100 is written by _finish together with the ready status.
-        if self.progress < step < 100:
-            self._update(progress=step)
+        if self.progress < step < 100 and not self._update(progress=step):
+            # Deleted meanwhile: stop encoding instead of finishing for nobody.
+            raise Slideshow.DoesNotExist(
+                f"Slideshow {self.pk} was deleted while it was built."
+            )
 
     def _finish(self, stored_name, info):
         with transaction.atomic():

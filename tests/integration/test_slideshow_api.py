@@ -246,3 +246,20 @@ def test_schema_lists_slideshows(api):
     response = api.get(reverse("v1:schema"), {"format": "json"})
     assert response.status_code == 200
     assert "/api/v1/slideshows/" in response.data["paths"]
+
+
+def test_post_while_building_conflicts(api, album, django_capture_on_commit_callbacks):
+    photos = _upload_ranked(
+        album, [(RED, (20, 20)), (BLUE, (20, 20))], django_capture_on_commit_callbacks
+    )
+    first = api.post(LIST_URL, {"scope": "mine"})  # queued: no commit runs it
+    Photo.objects.filter(pk=photos[1].pk).update(views=1000)
+
+    response = api.post(LIST_URL, {"scope": "mine"})
+
+    assert first.status_code == 202
+    assert response.status_code == 409
+    assert f"Slideshow {first.data['id']} is still being built" in (
+        response.data["detail"]
+    )
+    assert Slideshow.objects.count() == 1

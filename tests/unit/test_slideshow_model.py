@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from gallery import tasks
-from gallery.models import NoPhotos, Photo, Slideshow
+from gallery.models import NoPhotos, Photo, Slideshow, SlideshowBusy
 from tests import factories
 from tests.conftest import stored_files
 
@@ -282,3 +282,45 @@ def test_task_returns_final_status(user, ranked):
     assert tasks.build_slideshow(slideshow.pk) == Slideshow.Status.READY
     slideshow.refresh_from_db()
     assert slideshow.photo_ids == [photo.pk for photo in ranked]
+
+
+def test_request_while_pending_is_busy(user, ranked):
+    first, _queued = Slideshow.objects.request(user, "mine")
+    Photo.objects.filter(pk=ranked[2].pk).update(views=1000)
+
+    with pytest.raises(SlideshowBusy) as raised:
+        Slideshow.objects.request(user, "mine")
+
+    assert raised.value.pending.pk == first.pk
+    assert f"Slideshow {first.pk} is still being built" in str(raised.value)
+    assert Slideshow.objects.count() == 1
+
+
+def test_busy_user_does_not_block_others(user, other_user, ranked):
+    Slideshow.objects.request(user, "mine")
+    factories.make_photo(factories.make_album(other_user))
+
+    _slideshow, queued = Slideshow.objects.request(other_user, "mine")
+
+    assert queued is True
+    assert ranked
+
+
+@pytest.mark.usefixtures("ranked")
+def test_build_stops_when_deleted_midway(user, media_root, caplog, monkeypatch):
+    slideshow, _queued = Slideshow.objects.request(user, "mine")
+    original = Slideshow._update  # pylint: disable=protected-access
+
+    def delete_at_first_progress(instance, **fields):
+        if set(fields) == {"progress"}:
+            Slideshow.objects.filter(pk=instance.pk).delete()
+        return original(instance, **fields)
+
+    monkeypatch.setattr(Slideshow, "_update", delete_at_first_progress)
+    with caplog.at_level("INFO", logger="gallery.models.slideshows"):
+        slideshow.build()
+
+    assert not Slideshow.objects.filter(pk=slideshow.pk).exists()
+    assert not _stored_videos(media_root)
+    assert "was deleted while it was built" in caplog.text
+    assert "ERROR" not in caplog.text
