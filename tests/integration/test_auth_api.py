@@ -323,3 +323,14 @@ def test_me_keeps_own_email(api, user):
     response = api.patch(f"{REGISTER}me/", {"email": user.email.upper()})
 
     assert response.status_code == 200
+
+
+def test_password_change_revokes_token(api, user):
+    response = api.post(
+        f"{REGISTER}set_password/",
+        {"current_password": factories.PASSWORD, "new_password": "Brand-New-Pass-88"},
+    )
+
+    assert response.status_code == 204
+    assert api.get("/api/v1/albums/").status_code == 401
+    assert not Token.objects.filter(user=user).exists()
