@@ -150,7 +150,7 @@ class OwnAlbumField(serializers.PrimaryKeyRelatedField):
             return super().to_internal_value(data)
         except serializers.ValidationError as error:
             if error.get_codes() == ["does_not_exist"]:
-                raise NotFound("Album not found.") from error
+                raise NotFound() from error
             raise
 
 

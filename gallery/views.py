@@ -126,7 +126,7 @@ class PhotoViewSet(
         except ValueError as error:
             raise ValidationError({"album": "A valid integer is required."}) from error
         except Album.DoesNotExist as error:
-            raise NotFound("Album not found.") from error
+            raise NotFound() from error
 
     def retrieve(self, request, *args, **kwargs):
         photo = self.get_object()

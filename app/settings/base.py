@@ -132,6 +132,7 @@ REST_FRAMEWORK = {
     # Only the photo upload takes multipart bodies (with a size limit).
     "DEFAULT_PARSER_CLASSES": ["gallery.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "gallery.pagination.PageNumberPagination",
+    "EXCEPTION_HANDLER": "gallery.exceptions.exception_handler",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "gallery.schema.AutoSchema",
     "DEFAULT_METADATA_CLASS": "gallery.metadata.ViewMetadata",

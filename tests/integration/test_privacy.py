@@ -102,3 +102,21 @@ def test_privacy_other_users_get_adds_no_view(other_api, photo):
 
     photo.refresh_from_db()
     assert photo.views == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/photos/{photo}/",
+        "/api/v1/albums/{album}/",
+        "/api/v1/photos/?album={album}",
+        "/api/v1/photos/{missing}/",
+    ],
+)
+def test_not_found_body_is_uniform(other_api, photo, path):
+    url = path.format(photo=photo.pk, album=photo.album_id, missing=photo.pk + 999)
+
+    response = other_api.get(url)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
