@@ -194,7 +194,7 @@ class PhotoTitleSerializer(serializers.ModelSerializer):
         fields = ("title",)
 
     def validate(self, attrs):
-        # Read-only fields would be ignored silently; say so instead, so a
+        # DRF ignores read-only fields silently. Reject them instead, so a
         # client trying to move a photo or set its views learns it cannot.
         others = sorted(set(self.initial_data) - {"title"})
         if others:

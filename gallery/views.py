@@ -279,7 +279,7 @@ def media(request, token):  # pylint: disable=unused-argument
 
 
 def not_found(request, exception):  # pylint: disable=unused-argument
-    """Answer a URL that matches no route with the API's JSON 404 body.
+    """Return the API's JSON 404 body for a URL that matches no route.
 
     Clients only speak JSON, and a path parameter that fails its route
     pattern (an id such as "a/b") must look like any other unknown id.

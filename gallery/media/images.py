@@ -34,7 +34,7 @@ MAX_SIDE = 16383
 
 
 class InvalidImage(ValueError):
-    """An upload that is not an acceptable image; the message says why."""
+    """An upload that is not an acceptable image; the message names the reason."""
 
     def __init__(self, message, code):
         super().__init__(message)

@@ -2,8 +2,10 @@
 
 ``TopPhotoNoticeTemplate`` is the message the operator edits in the admin.
 ``TopPhotoNotice`` records that one user was emailed for one day or month.
-Its unique constraint makes every send happen at most once per user and
-period, even when two workers run the same schedule at the same time.
+Its unique constraint lets only one run claim a user and period, even when
+two workers run the same schedule at the same time. The one exception is a
+crash between the SMTP server accepting a message and the commit, after
+which the next run sends again.
 """
 
 import calendar

@@ -3,13 +3,13 @@
 import logging
 import os
 import uuid
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import F
 
+from ..jobs import queue_on_commit
 from ..media import images
 from ..querysets import AlbumQuerySet, PhotoQuerySet
 
@@ -180,12 +180,7 @@ class Photo(models.Model):
 
     def queue_webp(self):
         """Queue the job that makes the WebP copy once this transaction commits."""
-        # Imported here because django_q loads its models on import.
-        from django_q.tasks import (  # pylint: disable=import-outside-toplevel
-            async_task,
-        )
-
-        transaction.on_commit(partial(async_task, "gallery.tasks.render_webp", self.pk))
+        queue_on_commit("gallery.tasks.render_webp", self.pk)
 
     def render_webp(self):
         """Make the WebP copy of the original and mark the photo ready.

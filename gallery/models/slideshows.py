@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..jobs import queue_on_commit
 from ..media import video
 from ..querysets import SlideshowQuerySet
 from .photos import Photo, random_name
@@ -100,9 +101,9 @@ class SlideshowManager(models.Manager.from_queryset(SlideshowQuerySet)):
         and queued once the transaction commits.
 
         Raises ``PermissionDenied`` when a non-staff user asks for the site
-        scope, ``NoPhotos`` when the scope has no photos and ``SlideshowBusy``
-        when another job of the user is still queued or running, so that one
-        user keeps at most one encode busy.
+        scope and ``NoPhotos`` when the scope has no photos. Raises
+        ``SlideshowBusy`` when another job of the user is still queued or
+        running, so one user keeps at most one encode busy.
         """
         if scope == Slideshow.Scope.SITE and not user.is_staff:
             raise PermissionDenied("Only staff can build the site's slideshow.")
@@ -215,14 +216,7 @@ class Slideshow(models.Model):
 
     def queue_build(self):
         """Queue the job that builds the video once this transaction commits."""
-        # Imported here because django_q loads its models on import.
-        from django_q.tasks import (  # pylint: disable=import-outside-toplevel
-            async_task,
-        )
-
-        transaction.on_commit(
-            partial(async_task, "gallery.tasks.build_slideshow", self.pk)
-        )
+        queue_on_commit("gallery.tasks.build_slideshow", self.pk)
 
     def share_video(self, source):
         """Point this slideshow at another ready slideshow's video file."""
@@ -313,7 +307,7 @@ class Slideshow(models.Model):
         step = percent - percent % PROGRESS_STEP
         # 100 is written by _finish together with the ready status.
         if self.progress < step < 100 and not self._update(progress=step):
-            # Deleted meanwhile: stop encoding instead of finishing for nobody.
+            # Deleted meanwhile, so no one can fetch the video: stop encoding.
             raise Slideshow.DoesNotExist(
                 f"Slideshow {self.pk} was deleted while it was built."
             )
