@@ -25,6 +25,7 @@ from rest_framework.exceptions import (
     ValidationError,
 )
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from . import links
 from .models import Album, NoPhotos, Photo, Slideshow, SlideshowBusy
@@ -66,6 +67,12 @@ class OrderingFilter(filters.OrderingFilter):
                 }
             )
         return [*valid, "-pk"]
+
+
+class UploadRateThrottle(UserRateThrottle):
+    """Uploads per user: each one decodes a whole image in the web process."""
+
+    scope = "upload"
 
 
 class AlbumViewSet(viewsets.ModelViewSet):
@@ -110,6 +117,12 @@ class PhotoViewSet(
     filter_backends = [OrderingFilter]
     ordering_fields = ["created_at", "views", "title"]
     ordering = ["-created_at", "-pk"]
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(UploadRateThrottle())
+        return throttles
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

@@ -123,6 +123,7 @@ def server_env(workdir):
         THROTTLE_ANON_RATE="1000000/minute",
         THROTTLE_USER_RATE="1000000/minute",
         THROTTLE_LOGIN_RATE="1000000/minute",
+        THROTTLE_UPLOAD_RATE="1000000/minute",
         Q_SYNC="false",
         Q_WORKERS="1",
     )

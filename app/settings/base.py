@@ -146,6 +146,7 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON_RATE", default="30/minute"),
         "user": env("THROTTLE_USER_RATE", default="2000/minute"),
         "login": env("THROTTLE_LOGIN_RATE", default="10/minute"),
+        "upload": env("THROTTLE_UPLOAD_RATE", default="60/minute"),
     },
     # Clients are told apart by REMOTE_ADDR. Behind a reverse proxy, set
     # NUM_PROXIES to the number of proxies so X-Forwarded-For is read; with

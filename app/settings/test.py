@@ -26,6 +26,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "anon": "10000/minute",
     "user": None,
     "login": "10000/minute",
+    "upload": None,
 }
 
 LOGGING = {

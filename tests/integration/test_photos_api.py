@@ -4,8 +4,10 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from PIL import Image
+from rest_framework.throttling import SimpleRateThrottle
 
 from gallery.models import Photo, PhotoDerivative
 from tests import factories
@@ -500,3 +502,17 @@ def test_photo_thumbnail_decodes(api, photo):
     assert reply["Content-Type"] == "image/jpeg"
     with Image.open(io.BytesIO(body)) as image:
         assert image.size == (thumbnail["width"], thumbnail["height"])
+
+
+def test_photo_uploads_throttled_per_user(api, album, monkeypatch):
+    rates = {"anon": None, "user": None, "upload": "2/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+
+    answers = [upload_photo(api, album.pk).status_code for _ in range(3)]
+    listed = api.get(PHOTOS)
+
+    cache.clear()
+    assert answers == [201, 201, 429]
+    assert listed.status_code == 200
+    assert Photo.objects.filter(album=album).count() == 2
