@@ -1,5 +1,6 @@
 """API representations of albums and photos, and their input checks."""
 
+import math
 import unicodedata
 
 from django.conf import settings
@@ -146,6 +147,10 @@ class OwnAlbumField(serializers.PrimaryKeyRelatedField):
         return Album.objects.owned_by(self.context["request"].user)
 
     def to_internal_value(self, data):
+        if isinstance(data, float) and not math.isfinite(data):
+            # Django turns the id into an int, which fails for inf and NaN
+            # with errors DRF does not expect.
+            self.fail("incorrect_type", data_type=type(data).__name__)
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as error:

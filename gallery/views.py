@@ -282,8 +282,9 @@ def media(request, token):  # pylint: disable=unused-argument
     else:
         try:
             stored = default_storage.open(name, "rb")
-        except (OSError, SuspiciousFileOperation) as error:
-            # Missing, a folder, or outside MEDIA_ROOT.
+        except (OSError, ValueError, SuspiciousFileOperation) as error:
+            # Missing, a folder, outside MEDIA_ROOT, or a name the file
+            # system cannot hold (a NUL byte or a lone surrogate).
             raise Http404("File not found.") from error
         response = FileResponse(stored, content_type=content_type)
     response["Cache-Control"] = f"private, max-age={settings.GALLERY_MEDIA_URL_MAX_AGE}"

@@ -18,9 +18,15 @@ class LoginRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         data = request.data
         username = data.get("username") if isinstance(data, dict) else None
-        if not isinstance(username, str) or not username:
+        if username is None or isinstance(username, (dict, list)):
             return None
-        # Hashed, because a username may hold any character and cache keys
-        # must be short and plain.
-        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+        # The login form strips surrounding spaces and accepts numbers, so
+        # "alice " and 42 must count against "alice" and "42".
+        username = str(username).strip().casefold()
+        if not username:
+            return None
+        # Hashed, because a username may contain any character (even a lone
+        # surrogate) and cache keys must be short and plain.
+        encoded = username.encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(encoded).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}

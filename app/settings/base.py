@@ -153,6 +153,9 @@ REST_FRAMEWORK = {
     # 0 a client cannot dodge the limits by sending that header itself.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # ASCII-only JSON: error messages that echo the input stay encodable
+    # even when the input holds a lone surrogate such as "\ud800".
+    "UNICODE_JSON": False,
 }
 
 DJOSER = {

@@ -334,3 +334,49 @@ def test_password_change_revokes_token(api, user):
     assert response.status_code == 204
     assert api.get("/api/v1/albums/").status_code == 401
     assert not Token.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize("variant", ["  {name}  ", "{name}\t", "{upper}"])
+def test_login_throttle_normalizes_username(anon_api, user, monkeypatch, variant):
+    rates = {"anon": None, "user": None, "login": "2/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    wrong = {"username": user.username, "password": "wrong"}
+    spelled = variant.format(name=user.username, upper=user.username.upper())
+
+    first = [anon_api.post(LOGIN, wrong).status_code for _ in range(2)]
+    third = anon_api.post(LOGIN, {"username": spelled, "password": factories.PASSWORD})
+
+    cache.clear()
+    assert first == [400, 400]
+    assert third.status_code == 429
+
+
+def test_login_throttle_numeric_username(
+    anon_api, monkeypatch, db
+):  # pylint: disable=unused-argument
+    factories.make_user(username="424242")
+    rates = {"anon": None, "user": None, "login": "1/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+
+    first = anon_api.post(LOGIN, {"username": "424242", "password": "wrong"})
+    second = anon_api.post(LOGIN, {"username": 424242, "password": "wrong"})
+
+    cache.clear()
+    assert first.status_code == 400
+    assert second.status_code == 429
+
+
+def test_login_default_rate_applies_with_token(api, other_user, monkeypatch):
+    # The production defaults; the test settings raise every rate.
+    rates = {"anon": "30/minute", "user": "2000/minute", "login": "10/minute"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    guesses = {"username": other_user.username, "password": "wrong"}
+
+    answers = [api.post(LOGIN, guesses).status_code for _ in range(11)]
+
+    cache.clear()
+    assert answers[:10] == [400] * 10
+    assert answers[10] == 429

@@ -622,3 +622,41 @@ def test_invisible_title_rejected(api, album, title):
 
     assert response.status_code == 400
     assert "no visible characters" in response.json()["title"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/auth/token/login/", '{"username": "\\ud800", "password": "x"}'),
+        ("/api/v1/slideshows/", '{"scope": "\\ud800"}'),
+        ("/api/v1/photos/{photo}/", '{"title": "ok", "\\ud800": 1}'),
+    ],
+)
+def test_lone_surrogate_bodies_are_client_errors(api, photo, path, body):
+    method = "PATCH" if "{photo}" in path else "POST"
+    url = path.format(photo=photo.pk)
+
+    response = api.generic(method, url, body, content_type="application/json")
+
+    assert 400 <= response.status_code < 500
+    assert response.json()
+
+
+@pytest.mark.usefixtures("album")
+def test_upload_infinite_album_id_rejected(api):
+    body = '{"album": 1e400, "title": "x"}'
+
+    response = api.generic(
+        "POST", "/api/v1/photos/", body, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", ["originals/a\x00b.jpg", "originals/\ud800.jpg"])
+def test_media_token_unstorable_name_not_found(client, name):
+    token = signing.dumps(name, salt=links.SALT, compress=True)
+
+    response = client.get(f"/media/{token}")
+
+    assert response.status_code == 404
