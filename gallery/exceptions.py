@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound
 
 
 def exception_handler(exc, context):
-    """Handle errors as DRF does, but answer every Http404 with "Not found.".
+    """Handle errors as DRF does, but return "Not found." for every Http404.
 
     Django's Http404 from get_object() reads "No Photo matches the given
     query.", which differs by model from the API's own 404s.

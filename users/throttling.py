@@ -6,7 +6,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class LoginRateThrottle(SimpleRateThrottle):
-    """Limit token logins per username, whoever sends them and from where.
+    """Limit token logins per username, from any address and any client.
 
     The per-address anonymous limit alone lets a guesser spread attempts
     over many addresses, or send them with any valid token to fall under the

@@ -17,7 +17,7 @@ class UserViewSet(djoser_views.UserViewSet):
     """djoser's account endpoints, where other users' ids are not found.
 
     djoser hides other users only from the list, so for another user's id
-    the detail routes answer 403 where a free id answers 404, which tells
+    the detail routes returned 403 where a free id returned 404, which told
     which ids exist.
     """
 
