@@ -16,9 +16,9 @@ class LoginView(TokenCreateView):
 class UserViewSet(djoser_views.UserViewSet):
     """djoser's account endpoints, where other users' ids are not found.
 
-    djoser hides other users only from the list, so for another user's id
-    the detail routes returned 403 where a free id returned 404, which told
-    which ids exist.
+    djoser hides other users only from the list, so its detail routes return
+    403 for another user's id and 404 for a free one, which tells which ids
+    exist.
     """
 
     def get_queryset(self):
