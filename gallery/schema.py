@@ -1,9 +1,9 @@
 """OpenAPI generation that documents the error responses every view can send.
 
 drf-spectacular documents only the success response of each operation, yet
-DRF answers any request with a bad token with 401, a failed validation with
-400, an unknown or foreign id or page with 404 and throttling with 429. A
-client generated from the schema needs those too.
+DRF returns 401 for a bad token, 400 for failed validation, 404 for an
+unknown or foreign id or page and 429 when throttled. A client generated from
+the schema needs those too.
 """
 
 import re

@@ -183,7 +183,7 @@ class PhotoViewSet(
     )
     @action(detail=False, pagination_class=None, filter_backends=[])
     def top(self, request):
-        """The 10 most viewed photos, newest first on equal views."""
+        """Return the 10 most viewed photos, newest first on equal views."""
         scope = request.query_params.get("scope", "mine")
         if scope == "mine":
             photos = self.get_queryset()

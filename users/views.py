@@ -17,7 +17,7 @@ class UserViewSet(djoser_views.UserViewSet):
     """djoser's account endpoints, where other users' ids are not found.
 
     djoser hides other users only from the list, so its detail routes return
-    403 for another user's id and 404 for a free one, which tells which ids
+    403 for another user's id and 404 for a free one, which reveals which ids
     exist.
     """
 

@@ -148,13 +148,13 @@ REST_FRAMEWORK = {
         "login": env("THROTTLE_LOGIN_RATE", default="10/minute"),
         "upload": env("THROTTLE_UPLOAD_RATE", default="60/minute"),
     },
-    # Clients are told apart by REMOTE_ADDR. Behind a reverse proxy, set
+    # Throttles identify clients by REMOTE_ADDR. Behind a reverse proxy, set
     # NUM_PROXIES to the number of proxies so X-Forwarded-For is read; with
     # 0 a client cannot dodge the limits by sending that header itself.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # ASCII-only JSON: error messages that echo the input stay encodable
-    # even when the input holds a lone surrogate such as "\ud800".
+    # even when the input contains a lone surrogate such as "\ud800".
     "UNICODE_JSON": False,
 }
 

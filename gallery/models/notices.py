@@ -82,7 +82,7 @@ class Period:
 
 @dataclass(frozen=True)
 class NoticeUser:
-    """The recipient as the message template sees it: plain values only.
+    """The recipient as passed to the message template: plain values only.
 
     Staff edit the template, and Django templates follow relations and call
     methods, so the template never gets the real User, whose password hash,
