@@ -216,6 +216,33 @@ def jpeg_with_dimensions(width, height):
     return bytes(content)
 
 
+def progressive_jpeg_with_scans(scans, size=(64, 48)):
+    """Return a progressive JPEG with exactly ``scans`` start-of-scan markers.
+
+    Copies of the smallest scan follow the original directly, so they use
+    the same Huffman tables; a decoder takes each copy as one more pass.
+    """
+    content = encode(Image.new("RGB", size, (90, 120, 150)), "JPEG", progressive=True)
+    # Markers between the scans of Pillow's output; entropy-coded data contains
+    # no 0xFF byte that is not followed by zero or a restart marker.
+    ends = (b"\xff\xc4", b"\xff\xda", b"\xff\xd9")
+    bounds = []
+    start = content.find(b"\xff\xda")
+    while start != -1:
+        end = min(
+            found
+            for found in (content.find(marker, start + 2) for marker in ends)
+            if found != -1
+        )
+        bounds.append((start, end))
+        start = content.find(b"\xff\xda", end)
+    extra = scans - len(bounds)
+    if extra < 0:
+        raise ValueError(f"The picture already has {len(bounds)} scans")
+    start, end = min(bounds, key=lambda bound: bound[1] - bound[0])
+    return content[:end] + content[start:end] * extra + content[end:]
+
+
 def ycck_jpeg(cmyk_colors=None, size=(80, 60)):
     """Return a YCCK JPEG (Adobe transform 2) that decodes to CMYK quadrants.
 

@@ -31,6 +31,15 @@ ORIENTATION_TAG = 0x0112
 # The cap also keeps extreme strips (1 x 49 million pixels passes the pixel
 # cap) from costing gigabytes to decode and resample.
 MAX_SIDE = 16383
+# Each scan of a progressive JPEG (or of one with a scan per colour) is a pass
+# over the whole picture, so a small file made of thousands of scans costs
+# seconds of CPU. Encoders write at most about ten scans per frame.
+MAX_JPEG_SCANS = 100
+# Entropy-coded data cannot hold this start-of-scan marker (encoders stuff a
+# zero byte after every 0xFF there), so counting it counts the scans. Other
+# segments may hold it by chance; a few extra in a real photo stay far below
+# the cap.
+_START_OF_SCAN = b"\xff\xda"
 
 
 class InvalidImage(ValueError):
@@ -99,14 +108,15 @@ def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
     The name must end in .png, .jpg or .jpeg, the content must decode as PNG
     or JPEG, the size must not exceed ``max_bytes`` and the declared
     dimensions must not exceed ``max_pixels`` (checked from the header,
-    before any pixel is decoded). The whole image is then decoded, so a
+    before any pixel is decoded) and a JPEG may have at most
+    ``MAX_JPEG_SCANS`` scans. The whole image is then decoded, so a
     truncated or corrupt file fails here rather than in a later job.
 
     NOTE: a file within the caps can still be costly. A 16383x3051 RGBA or
     16-bit PNG of a few hundred KB peaked at about 0.75 GB and took up to
-    9 s here, and a progressive JPEG with 2000 tiny scans took 20 s. Each
-    gunicorn sync worker decodes one upload at a time, and uploads are rate
-    limited per user, but nothing caps the decodes across users.
+    9 s here. Each gunicorn sync worker decodes one upload at a time, and
+    uploads are rate limited per user, but nothing caps the decodes across
+    users.
     """
     check_name(upload.name)
     size = upload.size
@@ -119,9 +129,11 @@ def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
             code="too_large",
         )
     upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
     try:
-        with Image.open(upload, formats=("PNG", "JPEG")) as image:
-            checked = _check_open_image(image, max_pixels, thumbnail_size)
+        with Image.open(io.BytesIO(content), formats=("PNG", "JPEG")) as image:
+            checked = _check_open_image(image, content, max_pixels, thumbnail_size)
     except InvalidImage:
         # InvalidImage is a ValueError: keep it from the clause below, which
         # would report every broken rule as corrupt data.
@@ -136,12 +148,10 @@ def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
         raise InvalidImage(
             "The image data is corrupt or truncated.", code="corrupt"
         ) from error
-    finally:
-        upload.seek(0)
     return checked
 
 
-def _check_open_image(image, max_pixels, thumbnail_size):
+def _check_open_image(image, content, max_pixels, thumbnail_size):
     image_format = ALLOWED_FORMATS.get(image.format)
     if image_format is None:
         raise InvalidImage("The file is not a PNG or JPEG image.", code="format")
@@ -154,9 +164,20 @@ def _check_open_image(image, max_pixels, thumbnail_size):
             f"{MAX_SIDE} pixels.",
             code="dimensions",
         )
+    if image_format == "JPEG":
+        _check_scans(content)
     width, height = oriented_size(image)
     thumbnail = make_thumbnail(image, thumbnail_size)
     return CheckedUpload(image_format, width, height, thumbnail)
+
+
+def _check_scans(content):
+    scans = content.count(_START_OF_SCAN)
+    if scans > MAX_JPEG_SCANS:
+        raise InvalidImage(
+            f"The JPEG has {scans} scans; at most {MAX_JPEG_SCANS} are accepted.",
+            code="scans",
+        )
 
 
 def _too_many_pixels(max_pixels, width=None, height=None):

@@ -192,6 +192,27 @@ def test_upload_truncated_rejected(
     assert_rejected(response, media_root, upload_temp_dir, "corrupt or truncated")
 
 
+def test_upload_jpeg_with_too_many_scans_rejected(
+    post_photo, media_root, upload_temp_dir
+):
+    content = build.progressive_jpeg_with_scans(101)
+
+    response = post_photo(content, name="p.jpg")
+
+    assert_rejected(
+        response,
+        media_root,
+        upload_temp_dir,
+        "The JPEG has 101 scans; at most 100 are accepted.",
+    )
+
+
+def test_upload_jpeg_at_scan_cap_accepted(post_photo):
+    response = post_photo(build.progressive_jpeg_with_scans(100), name="p.jpg")
+
+    assert response.status_code == 201, response.content
+
+
 def test_upload_jpeg_without_end_marker_rejected(
     post_photo, media_root, upload_temp_dir
 ):

@@ -7,6 +7,7 @@ from PIL import Image, ImageCms
 
 from gallery.media import images
 from tests import factories
+from tests import images as build
 
 LIMITS = {"max_bytes": 5_242_880, "max_pixels": 50_000_000, "thumbnail_size": 150}
 
@@ -92,6 +93,24 @@ def test_check_upload_pixel_cap_rejects():
         check(content, max_pixels=19_999)
 
     assert check(content, max_pixels=20_000).width == 200
+
+
+def test_check_upload_scan_cap():
+    with pytest.raises(images.InvalidImage) as raised:
+        check(build.progressive_jpeg_with_scans(101), "many.jpg")
+
+    assert raised.value.code == "scans"
+    assert "101 scans" in str(raised.value)
+    assert check(build.progressive_jpeg_with_scans(100), "cap.jpg").format == "JPEG"
+
+
+def test_check_upload_scan_cap_ignores_png_bytes():
+    # Compressed PNG data may hold the JPEG start-of-scan bytes anywhere.
+    png = factories.image_bytes("PNG", size=(40, 30))
+    iend = build.png_chunk(b"IEND", b"")
+    content = png[: -len(iend)] + build.png_chunk(b"prVt", b"\xff\xda" * 200) + iend
+
+    assert check(content).format == "PNG"
 
 
 def test_check_upload_decompression_bomb_rejected():
