@@ -3,7 +3,7 @@
 Usage: ``scripts/bench [--uploads 500] [--runs 3] [--workers 2]``.
 
 Builds a fresh PostgreSQL database and times the image code in this process.
-Then it starts gunicorn (the product and a bare Django upload view) and a
+Then it starts gunicorn (the product and bare Django upload views) and a
 django-q2 cluster on 127.0.0.1 and measures them with a bounded number of
 requests. At the end it stops them and writes the figures to
 docs/benchmarks.md between its figure markers. Every ratio compares two
@@ -284,21 +284,25 @@ def product_upload(seed, photo):
     )
 
 
-def bare_upload(photo):
+def bare_upload(photo, path):
     content_type, body = bench_http.multipart(
         {}, {"image": ("photo.jpg", "image/jpeg", photo)}
     )
-    return Request("POST", "/upload/", (("Content-Type", content_type),), body)
+    return Request("POST", path, (("Content-Type", content_type),), body)
 
 
 def upload_latency(seed, photo, count):
-    """Upload the photo to the product and to the bare view, alternately."""
+    """Upload the photo to the product and to both bare views, in turn."""
     print("Timing uploads...", flush=True)
-    requests = {"product": product_upload(seed, photo), "bare": bare_upload(photo)}
-    latencies = {"product": [], "bare": []}
+    requests = {
+        "product": (PORTS["product"], product_upload(seed, photo)),
+        "bare": (PORTS["bare"], bare_upload(photo, "/upload/")),
+        "bare_thumbnail": (PORTS["bare"], bare_upload(photo, "/upload-thumbnail/")),
+    }
+    latencies = {side: [] for side in requests}
     for number in range(count + 2):
-        for side, request in requests.items():
-            response = bench_http.call(PORTS[side], request)
+        for side, (port, request) in requests.items():
+            response = bench_http.call(port, request)
             if response.status != 201:
                 raise RuntimeError(
                     f"{side} upload failed: {response.status} {response.body[:300]!r}"

@@ -65,6 +65,14 @@ def summary_rows(figures):
             percentile(upload["bare"], share) * 1000,
             "<= 1.5",
         )
+    for name, share in (("p50", 0.5), ("p95", 0.95)):
+        add(
+            f"Upload request {name}, ms (API vs bare view that also stores "
+            "an `Image.thumbnail()`)",
+            percentile(upload["product"], share) * 1000,
+            percentile(upload["bare_thumbnail"], share) * 1000,
+            "none set",
+        )
     return rows
 
 
@@ -182,7 +190,7 @@ def render(figures):
         "",
         f"Thumbnail: median of {len(figures['media']['thumbnail'][0])} alternating "
         f"runs; WebP: median of {len(figures['media']['webp'][0])}; uploads: "
-        f"{len(figures['upload']['product'])} per side, alternating, one at a "
+        f"{len(figures['upload']['product'])} per side, in turn, one at a "
         "time, with the worker making the WebP copies meanwhile.",
         "",
         "### WebP quality and method",
