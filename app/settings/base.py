@@ -166,6 +166,8 @@ DJOSER = {
         "user_create": "users.serializers.UserCreateSerializer",
         "user": "users.serializers.UserSerializer",
         "current_user": "users.serializers.UserSerializer",
+        "set_username": "users.serializers.SetUsernameSerializer",
+        "username_reset_confirm": "users.serializers.UsernameResetConfirmSerializer",
     },
     "HIDE_USERS": True,
     "LOGOUT_ON_PASSWORD_CHANGE": True,

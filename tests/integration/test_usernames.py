@@ -1,0 +1,164 @@
+"""Usernames and email addresses are unique whatever their case, at every
+place that sets one."""
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, transaction
+from djoser.utils import encode_uid
+
+from tests import factories
+from users.models import User
+
+REGISTER = "/api/v1/auth/users/"
+LOGIN = "/api/v1/auth/token/login/"
+SET_USERNAME = "/api/v1/auth/users/set_username/"
+RESET_CONFIRM = "/api/v1/auth/users/reset_username_confirm/"
+ME = "/api/v1/auth/users/me/"
+IN_USE = "A user with that username already exists."
+EMAIL_IN_USE = "A user with this email address already exists."
+# KELVIN SIGN: Django stores usernames in NFKC form, which turns it into "K".
+KELVIN = "\u212a"
+
+
+def register(client, username, email):
+    return client.post(
+        REGISTER, {"username": username, "email": email, "password": "Tr1cky-Pass-42"}
+    )
+
+
+def test_register_username_other_case_rejected(anon_api, user):
+    response = register(anon_api, user.username.upper(), "new@example.com")
+
+    assert response.status_code == 400
+    assert response.json() == {"username": [IN_USE]}
+    assert User.objects.count() == 1
+
+
+def test_register_username_compatibility_form_rejected(
+    anon_api, db
+):  # pylint: disable=unused-argument
+    factories.make_user(username="kate")
+
+    response = register(anon_api, f"{KELVIN}ate", "kelvin@example.com")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"username": [IN_USE]}
+
+
+def test_login_username_compatibility_form(
+    anon_api, db
+):  # pylint: disable=unused-argument
+    kate = factories.make_user(username="kate")
+
+    response = anon_api.post(
+        LOGIN, {"username": f"{KELVIN}ATE", "password": factories.PASSWORD}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["auth_token"] == kate.auth_token.key
+
+
+def test_username_constraint_ignores_case(user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(username=user.username.upper(), password="x")
+
+
+def test_login_ignores_username_case(anon_api, user):
+    response = anon_api.post(
+        LOGIN, {"username": user.username.upper(), "password": factories.PASSWORD}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["auth_token"] == user.auth_token.key
+
+
+def test_set_username_taken_other_case_rejected(api, user, other_user):
+    response = api.post(
+        SET_USERNAME,
+        {
+            "new_username": other_user.username.upper(),
+            "current_password": factories.PASSWORD,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"new_username": [IN_USE]}
+    user.refresh_from_db()
+    assert user.username != other_user.username.upper()
+
+
+def test_set_username_stored_normalized(api, user):
+    response = api.post(
+        SET_USERNAME,
+        {"new_username": f"{KELVIN}elvin", "current_password": factories.PASSWORD},
+    )
+
+    assert response.status_code == 204, response.content
+    user.refresh_from_db()
+    assert user.username == "Kelvin"
+
+
+def test_set_username_own_name_new_case(api, user):
+    new_name = user.username.upper()
+
+    response = api.post(
+        SET_USERNAME,
+        {"new_username": new_name, "current_password": factories.PASSWORD},
+    )
+
+    assert response.status_code == 204, response.content
+    user.refresh_from_db()
+    assert user.username == new_name
+
+
+@pytest.mark.parametrize("taken", [True, False])
+def test_username_reset_confirm_checks_case(anon_api, user, other_user, taken):
+    new_name = other_user.username.upper() if taken else "brand-new-name"
+
+    response = anon_api.post(
+        RESET_CONFIRM,
+        {
+            "uid": encode_uid(user.pk),
+            "token": default_token_generator.make_token(user),
+            "new_username": new_name,
+        },
+    )
+
+    user.refresh_from_db()
+    if taken:
+        assert response.status_code == 400
+        assert response.json() == {"new_username": [IN_USE]}
+        assert user.username != new_name
+    else:
+        assert response.status_code == 204, response.content
+        assert user.username == new_name
+
+
+def test_me_email_compatibility_form_rejected(api, other_user):
+    # Django lowers the domain with str.lower(), which turns KELVIN SIGN into
+    # "k" just as PostgreSQL's LOWER() in the constraint does.
+    other_user.email = "someone@kexample.com"
+    other_user.save()
+
+    response = api.patch(ME, {"email": f"someone@{KELVIN}example.com"})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"email": [EMAIL_IN_USE]}
+
+
+def test_register_email_compatibility_form_rejected(anon_api, user):
+    user.email = "someone@kexample.com"
+    user.save()
+
+    response = register(anon_api, "newcomer", f"someone@{KELVIN}example.com")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"email": [EMAIL_IN_USE]}
+
+
+def test_me_email_domain_stored_lower_case(api, user):
+    response = api.patch(ME, {"email": "Someone@Example.ORG"})
+
+    assert response.status_code == 200, response.content
+    user.refresh_from_db()
+    assert user.email == "Someone@example.org"
