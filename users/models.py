@@ -1,10 +1,17 @@
 """The user model, custom from the first migration so fields can be added."""
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
+
+# Hangul fillers are letters to Unicode, so Django's username pattern accepts
+# them, but they display as nothing: "alice\u3164" would look like "alice".
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 class UserManager(DjangoUserManager):
@@ -44,14 +51,54 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    @classmethod
+    def clean_username(cls, value):
+        """Return ``value`` in the NFKC form that Django stores.
+
+        Raises ValidationError unless that form passes the field's own
+        checks: NFKC can make a name longer ("\u2167" becomes "VIII") or
+        bring in characters the pattern rejects ("\u2474" becomes "(1)").
+        """
+        username = cls.normalize_username(value)
+        cls._meta.get_field("username").run_validators(username)
+        if INVISIBLE_LETTERS.intersection(username):
+            raise ValidationError(
+                "The username contains invisible characters.", code="invisible"
+            )
+        return username
+
+    @classmethod
+    def clean_email_address(cls, value):
+        """Return ``value`` in NFKC form with its domain in lower case.
+
+        Raises ValidationError unless that form is still a valid address of
+        at most 254 characters ("\u0130".lower() is two characters). NFKC
+        makes fullwidth letters and the long s plain ASCII.
+        """
+        email = cls.objects.normalize_email(unicodedata.normalize("NFKC", value))
+        cls._meta.get_field("email").run_validators(email)
+        return email
+
+    def save(self, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+        except IntegrityError:
+            # Another request took the username or email address after this
+            # one checked it: name the conflict as the check would have.
+            self.validate_constraints()
+            raise
+
     class Meta(AbstractUser.Meta):
         # A fixed order, so that paged user lists never repeat or skip users.
         ordering = ["id"]
         constraints = [
             # "Alice" and "alice" would be two accounts that people cannot
             # tell apart, so usernames are unique whatever their case.
-            # NOTE: SQLite's LOWER() folds ASCII letters only, so on SQLite
-            # "Émile" and "émile" can both exist.
+            # NOTE: LOWER() misses some pairs: SQLite folds ASCII letters
+            # only ("Émile" and "émile" can both exist), PostgreSQL keeps
+            # "ΟΔΟΣ" apart from "οδος" and "STRASSE" from "straße", and
+            # look-alike letters of other scripts (Cyrillic "а") are allowed.
             models.UniqueConstraint(
                 Lower("username"),
                 name="unique_user_username_ignoring_case",

@@ -1,5 +1,6 @@
 """djoser serializers extended with the product's own user fields."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from djoser import serializers as djoser_serializers
 from rest_framework import serializers
 
@@ -8,12 +9,19 @@ from .models import User
 USERNAME_IN_USE = "A user with that username already exists."
 
 
+def _cleaned(clean, value):
+    try:
+        return clean(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from error
+
+
 def validate_unused_email(serializer, value):
-    """Return the address with its domain in lower case, as Django stores it.
+    """Return the address as ``User.clean_email_address`` stores it.
 
     Rejects an address that another account uses, ignoring case.
     """
-    email = User.objects.normalize_email(value)
+    email = _cleaned(User.clean_email_address, value)
     others = User.objects.with_email(email)
     if serializer.instance is not None:
         others = others.exclude(pk=serializer.instance.pk)
@@ -25,17 +33,18 @@ def validate_unused_email(serializer, value):
 
 
 def validate_unused_username(value, user=None):
-    """Return the username in NFKC form, as Django stores it.
+    """Return the username as ``User.clean_username`` stores it.
 
-    Rejects a username that another account has in any case; ``user`` may
-    keep its own.
+    Rejects a username that another account has in any case, but ``user``
+    may keep its own.
     """
-    others = User.objects.with_username(value)
+    username = _cleaned(User.clean_username, value)
+    others = User.objects.with_username(username)
     if user is not None:
         others = others.exclude(pk=user.pk)
     if others.exists():
         raise serializers.ValidationError(USERNAME_IN_USE)
-    return User.normalize_username(value)
+    return username
 
 
 class UserCreateSerializer(djoser_serializers.UserCreateSerializer):
@@ -91,3 +100,18 @@ def _check_new_username(attrs, user):
         attrs[field] = validate_unused_username(attrs[field], user)
     except serializers.ValidationError as error:
         raise serializers.ValidationError({f"new_{field}": error.detail}) from error
+
+
+class SendEmailResetSerializer(  # pylint: disable=abstract-method
+    djoser_serializers.SendEmailResetSerializer
+):
+    """The email address of an account to reset, matched ignoring case."""
+
+    def get_user(self, is_active=True):
+        # djoser matches the address exactly. Its *_SHOW_EMAIL_NOT_FOUND
+        # settings are off, so an unknown address gets no error.
+        email = User.objects.normalize_email(self.data.get(self.email_field, ""))
+        user = User.objects.with_email(email).filter(is_active=is_active).first()
+        if user is not None and user.has_usable_password():
+            return user
+        return None

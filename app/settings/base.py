@@ -167,6 +167,8 @@ DJOSER = {
         "user": "users.serializers.UserSerializer",
         "current_user": "users.serializers.UserSerializer",
         "set_username": "users.serializers.SetUsernameSerializer",
+        "password_reset": "users.serializers.SendEmailResetSerializer",
+        "username_reset": "users.serializers.SendEmailResetSerializer",
         "username_reset_confirm": "users.serializers.UsernameResetConfirmSerializer",
     },
     "HIDE_USERS": True,

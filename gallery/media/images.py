@@ -35,7 +35,7 @@ MAX_SIDE = 16383
 # Each scan of a progressive JPEG (or of one with a scan per colour) is a pass
 # over the whole picture, so a small file made of thousands of scans costs
 # seconds of CPU. libjpeg's progressive mode writes 10 scans for a colour
-# picture.
+# picture. Every frame of an MPO counts, though only the first is decoded.
 MAX_JPEG_SCANS = 100
 
 
@@ -111,9 +111,10 @@ def check_upload(upload, *, max_bytes, max_pixels, thumbnail_size):
 
     NOTE: a file within the caps can still be costly. A 16383x3051 RGBA or
     16-bit PNG of a few hundred KB peaked at about 0.75 GB and took up to
-    9 s here. Each gunicorn sync worker decodes one upload at a time, and
-    uploads are rate limited per user, but nothing caps the decodes across
-    users.
+    9 s here, and a progressive CMYK JPEG of that size about 0.4 GB (the
+    decoder keeps every coefficient). Each gunicorn sync worker decodes one
+    upload at a time, and uploads are rate limited per user, but nothing
+    caps the decodes across users.
     """
     check_name(upload.name)
     size = upload.size

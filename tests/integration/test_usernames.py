@@ -3,11 +3,12 @@ place that sets one."""
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from djoser.utils import encode_uid
 
 from tests import factories
-from users.models import User
+from users.models import User, UserManager
 
 REGISTER = "/api/v1/auth/users/"
 LOGIN = "/api/v1/auth/token/login/"
@@ -59,8 +60,17 @@ def test_login_username_compatibility_form(
 
 
 def test_username_constraint_ignores_case(user):
+    # bulk_create skips User.save(), so the database reports the conflict.
     with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.bulk_create([User(username=user.username.upper())])
+
+
+def test_user_save_conflict_names_it(user):
+    with pytest.raises(ValidationError) as raised:
         User.objects.create_user(username=user.username.upper(), password="x")
+
+    assert raised.value.messages == [IN_USE]
+    assert User.objects.count() == 1
 
 
 def test_login_ignores_username_case(anon_api, user):
@@ -162,3 +172,113 @@ def test_me_email_domain_stored_lower_case(api, user):
     assert response.status_code == 200, response.content
     user.refresh_from_db()
     assert user.email == "Someone@example.org"
+
+
+@pytest.mark.parametrize(
+    ("username", "reason"),
+    [
+        ("\u2167" * 40, "at most 150 characters"),  # each becomes "VIII"
+        ("\u2474", "Enter a valid username"),  # becomes "(1)"
+        ("alice\u3164", "invisible characters"),
+    ],
+    ids=["longer-after-nfkc", "pattern-after-nfkc", "hangul-filler"],
+)
+def test_register_username_stored_form_checked(
+    anon_api, db, username, reason
+):  # pylint: disable=unused-argument
+    response = register(anon_api, username, "new@example.com")
+
+    assert response.status_code == 400, response.content
+    assert reason in " ".join(response.json()["username"])
+    assert not User.objects.exists()
+
+
+def test_set_username_stored_form_checked(api, user):
+    response = api.post(
+        SET_USERNAME,
+        {"new_username": "\u2167" * 40, "current_password": factories.PASSWORD},
+    )
+
+    assert response.status_code == 400, response.content
+    assert "at most 150 characters" in " ".join(response.json()["new_username"])
+    assert User.objects.get(pk=user.pk).username == user.username
+
+
+def test_me_email_longer_after_lower_rejected(api, user):
+    # "\u0130".lower() is two characters, so this 246-character address
+    # becomes longer than the 254 an email field allows.
+    domain = ".".join(["\u0130" * 60] * 4)[:240] + ".com"
+
+    response = api.patch(ME, {"email": f"a@{domain}"})
+
+    assert response.status_code == 400, response.content
+    assert "email" in response.json()
+    assert User.objects.get(pk=user.pk).email == user.email
+
+
+@pytest.mark.parametrize(
+    "disguised",
+    ["x@\uff45xample.com", "\u017f@example.com"],
+    ids=["fullwidth", "long-s"],
+)
+def test_register_email_compatibility_forms_rejected(
+    anon_api, db, disguised
+):  # pylint: disable=unused-argument
+    factories.make_user(email="x@example.com")
+    factories.make_user(email="s@example.com")
+
+    response = register(anon_api, "newcomer", disguised)
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"email": [EMAIL_IN_USE]}
+
+
+def test_register_username_race_is_400(anon_api, user, monkeypatch):
+    # The lookup returns no other account, as when a concurrent registration
+    # commits between the check and the insert.
+    monkeypatch.setattr(UserManager, "with_username", lambda *_: User.objects.none())
+
+    response = register(anon_api, user.username.upper(), "new@example.com")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"non_field_errors": [IN_USE]}
+    assert User.objects.count() == 1
+
+
+def test_set_username_race_is_400(api, other_user, monkeypatch):
+    monkeypatch.setattr(UserManager, "with_username", lambda *_: User.objects.none())
+
+    response = api.post(
+        SET_USERNAME,
+        {
+            "new_username": other_user.username.upper(),
+            "current_password": factories.PASSWORD,
+        },
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"non_field_errors": [IN_USE]}
+
+
+def test_me_email_race_is_400(api, user, other_user, monkeypatch):
+    monkeypatch.setattr(UserManager, "with_email", lambda *_: User.objects.none())
+
+    response = api.patch(ME, {"email": other_user.email.upper()})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {"non_field_errors": [EMAIL_IN_USE]}
+    assert User.objects.get(pk=user.pk).email == user.email
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/users/reset_password/", "/api/v1/auth/users/reset_username/"]
+)
+def test_reset_finds_email_in_any_case(anon_api, user, mailoutbox, path):
+    user.email = "Someone@example.com"
+    user.save()
+
+    response = anon_api.post(path, {"email": "someone@EXAMPLE.com"})
+
+    assert response.status_code == 204
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["Someone@example.com"]
