@@ -21,7 +21,7 @@ from django_q.scheduler import scheduler
 
 from gallery.models import Period, TopPhotoNotice, TopPhotoNoticeTemplate
 from gallery.tasks import NOTICES_TASK, send_top_photo_notices
-from tests import factories
+from tests import factories, processes
 from tests.conftest import client_for
 from tests.smtp import refusing_port, start_server
 
@@ -210,6 +210,35 @@ def test_notices_parallel_runs_send_each_once(
     assert recipients == sorted(owner.email for owner in owners)
     assert sum(result["sent"] for result in results) == 3
     assert sum(result["already_sent"] for result in results) == 3
+    assert TopPhotoNotice.objects.count() == 3
+
+
+def test_notices_parallel_processes_send_each_once(
+    transactional_db, smtp_server, notice_template, media_root, tmp_path
+):  # pylint: disable=unused-argument
+    owners = [factories.make_user() for _ in range(3)]
+    for owner, views in zip(owners, (30, 20, 10)):
+        factories.make_viewed_photo(owner, views)
+    # Each run spends over a second on the slow server, so the two commands,
+    # started together, reach the same owners while the other's claims are
+    # still open.
+    smtp_server.delay = 0.5
+    env = processes.child_env(
+        media_root,
+        EMAIL_HOST=django_settings.EMAIL_HOST,
+        EMAIL_PORT=str(django_settings.EMAIL_PORT),
+    )
+    command = ["manage.py", "send_top_photo_notices", "--period", "day"]
+    logs = [tmp_path / f"run-{number}.log" for number in range(2)]
+    runs = [processes.start(command, env, log) for log in logs]
+    codes = [run.wait(timeout=60) for run in runs]
+
+    output = "\n".join(processes.read_log(log) for log in logs)
+    assert codes == [0, 0], output
+    recipients = sorted(message.recipients[0] for message in smtp_server.messages)
+    assert recipients == sorted(owner.email for owner in owners), output
+    assert output.count("  already sent: ") == 3, output
+    assert output.count("  sent: ") == 3, output
     assert TopPhotoNotice.objects.count() == 3
 
 
