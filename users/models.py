@@ -79,6 +79,21 @@ class User(AbstractUser):
         cls._meta.get_field("email").run_validators(email)
         return email
 
+    def clean(self):
+        """Apply the product's username and email rules, for the admin forms."""
+        super().clean()
+        errors = {}
+        for field, clean in (
+            ("username", self.clean_username),
+            ("email", self.clean_email_address),
+        ):
+            try:
+                setattr(self, field, clean(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
     def save(self, *args, **kwargs):
         try:
             with transaction.atomic():
@@ -86,6 +101,8 @@ class User(AbstractUser):
         except IntegrityError:
             # Another request took the username or email address after this
             # one checked it: name the conflict as the check would have.
+            # NOTE: the admin does not catch this, so an admin save that loses
+            # such a race still fails with a 500.
             self.validate_constraints()
             raise
 

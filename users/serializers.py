@@ -109,8 +109,11 @@ class SendEmailResetSerializer(  # pylint: disable=abstract-method
 
     def get_user(self, is_active=True):
         # djoser matches the address exactly. Its *_SHOW_EMAIL_NOT_FOUND
-        # settings are off, so an unknown address gets no error.
-        email = User.objects.normalize_email(self.data.get(self.email_field, ""))
+        # settings are off, so an unknown or invalid address gets no error.
+        try:
+            email = User.clean_email_address(self.data.get(self.email_field, ""))
+        except DjangoValidationError:
+            return None
         user = User.objects.with_email(email).filter(is_active=is_active).first()
         if user is not None and user.has_usable_password():
             return user

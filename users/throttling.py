@@ -4,6 +4,8 @@ import hashlib
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from .models import User
+
 
 class LoginRateThrottle(SimpleRateThrottle):
     """Limit token logins per username, from any address and any client.
@@ -20,9 +22,10 @@ class LoginRateThrottle(SimpleRateThrottle):
         username = data.get("username") if isinstance(data, dict) else None
         if username is None or isinstance(username, (dict, list)):
             return None
-        # The login form strips surrounding spaces and accepts numbers, so
-        # "alice " and 42 must count against "alice" and "42".
-        username = str(username).strip().casefold()
+        # The login form strips surrounding spaces and accepts numbers, and
+        # the account lookup takes the NFKC form in any case, so "alice ",
+        # "ＡＬＩＣＥ" and 42 must count against "alice" and "42".
+        username = User.normalize_username(str(username).strip()).casefold()
         if not username:
             return None
         # Hashed, because a username may contain any character (even a lone

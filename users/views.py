@@ -21,6 +21,15 @@ class UserViewSet(djoser_views.UserViewSet):
     exist.
     """
 
+    # Accounts are active from registration (SEND_ACTIVATION_EMAIL is off),
+    # so djoser's activation routes are not served. activation/ accepts any
+    # token of Django's default generator, so a password reset token would
+    # reactivate an account that an operator deactivated.
+    activation = None
+    resend_activation = None
+    # Ids are numbers, so "activation/" is not taken for one either.
+    lookup_value_regex = "[0-9]+"
+
     def get_queryset(self):
         queryset = super().get_queryset()
         user = self.request.user

@@ -336,13 +336,34 @@ def test_password_change_revokes_token(api, user):
     assert not Token.objects.filter(user=user).exists()
 
 
-@pytest.mark.parametrize("variant", ["  {name}  ", "{name}\t", "{upper}"])
+def _fullwidth(text):
+    return "".join(chr(ord(char) + 0xFEE0) for char in text)
+
+
+def _math_bold(text):
+    # MATHEMATICAL BOLD letters and digits, which NFKC maps back to ASCII.
+    def bold(char):
+        if char.isdigit():
+            return chr(0x1D7CE + int(char))
+        return chr(0x1D41A + ord(char) - ord("a"))
+
+    return "".join(bold(char) for char in text)
+
+
+@pytest.mark.parametrize(
+    "variant", ["  {name}  ", "{name}\t", "{upper}", "{fullwidth}", "{bold}"]
+)
 def test_login_throttle_normalizes_username(anon_api, user, monkeypatch, variant):
     rates = {"anon": None, "user": None, "login": "2/minute"}
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     cache.clear()
     wrong = {"username": user.username, "password": "wrong"}
-    spelled = variant.format(name=user.username, upper=user.username.upper())
+    spelled = variant.format(
+        name=user.username,
+        upper=user.username.upper(),
+        fullwidth=_fullwidth(user.username),
+        bold=_math_bold(user.username),
+    )
 
     first = [anon_api.post(LOGIN, wrong).status_code for _ in range(2)]
     third = anon_api.post(LOGIN, {"username": spelled, "password": factories.PASSWORD})

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 from djoser.utils import encode_uid
 
 from tests import factories
@@ -282,3 +283,94 @@ def test_reset_finds_email_in_any_case(anon_api, user, mailoutbox, path):
     assert response.status_code == 204
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["Someone@example.com"]
+
+
+def test_reset_finds_email_in_compatibility_form(anon_api, user, mailoutbox):
+    user.email = "someone@example.com"
+    user.save()
+
+    response = anon_api.post(
+        "/api/v1/auth/users/reset_password/", {"email": "someone@\uff45xample.com"}
+    )
+
+    assert response.status_code == 204
+    assert [message.to for message in mailoutbox] == [["someone@example.com"]]
+
+
+@pytest.mark.parametrize("path", ["activation/", "resend_activation/"])
+def test_activation_routes_not_served(anon_api, user, path):
+    # A password reset token is a valid activation token for djoser.
+    token = default_token_generator.make_token(user)
+    user.is_active = False
+    user.save()
+
+    response = anon_api.post(
+        f"{REGISTER}{path}",
+        {"uid": encode_uid(user.pk), "token": token, "email": user.email},
+    )
+
+    assert response.status_code == 404
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+@pytest.fixture(name="admin_client")
+def fixture_admin_client(db):  # pylint: disable=unused-argument
+    client = Client()
+    client.force_login(factories.make_user(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_add_user_invisible_letter_rejected(admin_client):
+    response = admin_client.post(
+        "/admin/users/user/add/",
+        {
+            "username": "admin\u3164",
+            "password1": "Tr1cky-Pass-42",
+            "password2": "Tr1cky-Pass-42",
+            "usable_password": "true",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "invisible characters" in response.content.decode()
+    assert not User.objects.filter(username__startswith="admin").exists()
+
+
+def test_admin_change_email_compatibility_duplicate_rejected(
+    admin_client, user, other_user
+):
+    other_user.email = "dup@example.com"
+    other_user.save()
+    form = {
+        "username": user.username,
+        "email": "dup@\uff45xample.com",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "notify_top_photos": "on",
+    }
+
+    response = admin_client.post(f"/admin/users/user/{user.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert EMAIL_IN_USE in response.content.decode()
+    user.refresh_from_db()
+    assert user.email != "dup@example.com"
+
+
+def test_admin_change_email_stored_normalized(admin_client, user):
+    form = {
+        "username": user.username,
+        "email": "Someone@\uff25xample.ORG",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "notify_top_photos": "on",
+    }
+
+    response = admin_client.post(f"/admin/users/user/{user.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user.refresh_from_db()
+    assert user.email == "Someone@example.org"
