@@ -4,8 +4,8 @@ Used only by the benchmark, as DJANGO_SETTINGS_MODULE of a second gunicorn.
 ``upload/`` does what any upload must: parse the multipart body with Django's
 own parser and store the file under a random name. ``upload-thumbnail/``
 also makes and stores a 150-pixel thumbnail with a plain ``Image.thumbnail()``,
-the least a server must do to return an upload's thumbnail in its response. No
-middleware, no database, no other checks.
+the minimum work a server must do to return an upload's thumbnail in its
+response. No middleware, no database, no other checks.
 """
 
 import io

@@ -220,7 +220,7 @@ def progressive_jpeg_with_scans(scans, size=(64, 48)):
     """Return a progressive JPEG with exactly ``scans`` start-of-scan markers.
 
     Copies of the smallest scan follow the original directly, so they use
-    the same Huffman tables; a decoder takes each copy as one more pass.
+    the same Huffman tables, and a decoder takes each copy as one more pass.
     """
     content = encode(Image.new("RGB", size, (90, 120, 150)), "JPEG", progressive=True)
     # Markers between the scans of Pillow's output; entropy-coded data contains
@@ -238,7 +238,9 @@ def progressive_jpeg_with_scans(scans, size=(64, 48)):
         start = content.find(b"\xff\xda", end)
     extra = scans - len(bounds)
     if extra < 0:
-        raise ValueError(f"The picture already has {len(bounds)} scans")
+        raise ValueError(
+            f"Cannot build {scans} scans: the picture already has {len(bounds)}"
+        )
     start, end = min(bounds, key=lambda bound: bound[1] - bound[0])
     return content[:end] + content[start:end] * extra + content[end:]
 

@@ -321,6 +321,19 @@ def fixture_admin_client(db):  # pylint: disable=unused-argument
     return client
 
 
+def change_email_in_admin(client, user, email):
+    """Post the admin change form of ``user`` with a new email address."""
+    form = {
+        "username": user.username,
+        "email": email,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "notify_top_photos": "on",
+    }
+    return client.post(f"/admin/users/user/{user.pk}/change/", form)
+
+
 def test_admin_add_user_invisible_letter_rejected(admin_client):
     response = admin_client.post(
         "/admin/users/user/add/",
@@ -342,16 +355,8 @@ def test_admin_change_email_compatibility_duplicate_rejected(
 ):
     other_user.email = "dup@example.com"
     other_user.save()
-    form = {
-        "username": user.username,
-        "email": "dup@\uff45xample.com",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "notify_top_photos": "on",
-    }
 
-    response = admin_client.post(f"/admin/users/user/{user.pk}/change/", form)
+    response = change_email_in_admin(admin_client, user, "dup@\uff45xample.com")
 
     assert response.status_code == 200
     assert EMAIL_IN_USE in response.content.decode()
@@ -360,16 +365,7 @@ def test_admin_change_email_compatibility_duplicate_rejected(
 
 
 def test_admin_change_email_stored_normalized(admin_client, user):
-    form = {
-        "username": user.username,
-        "email": "Someone@\uff25xample.ORG",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "notify_top_photos": "on",
-    }
-
-    response = admin_client.post(f"/admin/users/user/{user.pk}/change/", form)
+    response = change_email_in_admin(admin_client, user, "Someone@\uff25xample.ORG")
 
     assert response.status_code == 302, response.content.decode()[:2000]
     user.refresh_from_db()

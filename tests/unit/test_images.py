@@ -105,7 +105,7 @@ def test_check_upload_scan_cap():
 
 
 def test_check_upload_scan_cap_ignores_png_bytes():
-    # Compressed PNG data may hold the JPEG start-of-scan bytes anywhere.
+    # Compressed PNG data may contain the JPEG start-of-scan bytes anywhere.
     png = factories.image_bytes("PNG", size=(40, 30))
     iend = build.png_chunk(b"IEND", b"")
     content = png[: -len(iend)] + build.png_chunk(b"prVt", b"\xff\xda" * 200) + iend
